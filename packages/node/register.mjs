@@ -1,0 +1,8 @@
+// SPDX-License-Identifier: Apache-2.0
+// node --import @otel-preset/node/register app.mjs
+// Top-level await holds the app until the ESM hooks are in place (only needed on Node lines
+// without in-thread module hooks; elsewhere it resolves at once).
+import { createRequire } from 'node:module';
+
+const require = createRequire(import.meta.url);
+await require('./dist/index.cjs').startFromPreload(true);

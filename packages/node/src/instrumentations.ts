@@ -1,0 +1,158 @@
+// SPDX-License-Identifier: Apache-2.0
+// The instrumentation table. Constructing an instrumentation patches at once, so the table holds
+// factories, and a factory's package is only required when the app can load the module it patches.
+import type { IncomingMessage } from 'node:http';
+import type { Instrumentation } from '@opentelemetry/instrumentation';
+import type { PresetConfig } from './config.js';
+import { log } from './logging.js';
+import { sanitizeSql } from './privacy.js';
+
+export interface InstrumentationSpec {
+  name: string;
+  /** On unless OTEL_NODE_ENABLED_INSTRUMENTATIONS says otherwise. */
+  defaultOn: boolean;
+  /** npm packages it patches; when none of them is installed for the app, it is not even loaded. */
+  packages: readonly string[];
+  /** Returns the instrumentation, or undefined when its package is not installed (opt-in ones). */
+  create(config: PresetConfig, requireFromApp: NodeJS.Require): Instrumentation | undefined;
+}
+
+// `require` here is the bundle's own: these packages ship inside @otel-preset/node.
+const bundled: InstrumentationSpec[] = [
+  {
+    name: 'http',
+    defaultOn: true,
+    packages: [],
+    create: (config) => {
+      const { HttpInstrumentation } =
+        require('@opentelemetry/instrumentation-http') as typeof import('@opentelemetry/instrumentation-http');
+      const ignored = new Set(config.http.ignoreIncomingPaths);
+      return new HttpInstrumentation({
+        ignoreIncomingRequestHook: (request: IncomingMessage) =>
+          ignored.size > 0 && ignored.has((request.url ?? '').split('?', 1)[0] ?? ''),
+      });
+    },
+  },
+  {
+    name: 'undici',
+    defaultOn: true,
+    packages: [],
+    create: () => {
+      const { UndiciInstrumentation } =
+        require('@opentelemetry/instrumentation-undici') as typeof import('@opentelemetry/instrumentation-undici');
+      return new UndiciInstrumentation();
+    },
+  },
+  {
+    name: 'express',
+    defaultOn: true,
+    packages: ['express'],
+    create: (config) => {
+      const { ExpressInstrumentation } =
+        require('@opentelemetry/instrumentation-express') as typeof import('@opentelemetry/instrumentation-express');
+      // A span per middleware costs time and says little; routers and handlers still name the route.
+      return new ExpressInstrumentation(
+        config.express.middlewareSpans ? {} : { ignoreLayersType: ['middleware' as never] },
+      );
+    },
+  },
+  {
+    name: 'pg',
+    defaultOn: true,
+    packages: ['pg'],
+    create: (config) => {
+      const { PgInstrumentation } =
+        require('@opentelemetry/instrumentation-pg') as typeof import('@opentelemetry/instrumentation-pg');
+      const capture = config.privacy.captureDbParameters;
+      return new PgInstrumentation({
+        requireParentSpan: true,
+        enhancedDatabaseReporting: capture,
+        requestHook: capture
+          ? undefined
+          : (span, { query }) => {
+              if (query.text) span.setAttribute('db.query.text', sanitizeSql(query.text));
+            },
+      });
+    },
+  },
+  {
+    name: 'ioredis',
+    defaultOn: true,
+    packages: ['ioredis'],
+    create: (config) => {
+      const { IORedisInstrumentation } =
+        require('@opentelemetry/instrumentation-ioredis') as typeof import('@opentelemetry/instrumentation-ioredis');
+      const capture = config.privacy.captureDbParameters;
+      return new IORedisInstrumentation({
+        requireParentSpan: true,
+        // Keys and values often hold user data; the command name is what dashboards group by.
+        dbStatementSerializer: (command, args) => (capture ? [command, ...args.map(String)].join(' ') : command),
+      });
+    },
+  },
+  {
+    name: 'runtime-node',
+    defaultOn: true,
+    packages: [],
+    create: () => {
+      const { RuntimeNodeInstrumentation } =
+        require('@opentelemetry/instrumentation-runtime-node') as typeof import('@opentelemetry/instrumentation-runtime-node');
+      return new RuntimeNodeInstrumentation();
+    },
+  },
+];
+
+/**
+ * Opt-in instrumentations we do not bundle: named here so the env lists accept them, loaded from the
+ * app's own node_modules when the user installs the package and enables the name.
+ */
+const OPT_IN: Record<string, { pkg: string; className: string }> = {
+  fs: { pkg: '@opentelemetry/instrumentation-fs', className: 'FsInstrumentation' },
+  dns: { pkg: '@opentelemetry/instrumentation-dns', className: 'DnsInstrumentation' },
+  net: { pkg: '@opentelemetry/instrumentation-net', className: 'NetInstrumentation' },
+  redis: { pkg: '@opentelemetry/instrumentation-redis', className: 'RedisInstrumentation' },
+  mysql2: { pkg: '@opentelemetry/instrumentation-mysql2', className: 'MySQL2Instrumentation' },
+  mongodb: { pkg: '@opentelemetry/instrumentation-mongodb', className: 'MongoDBInstrumentation' },
+  graphql: { pkg: '@opentelemetry/instrumentation-graphql', className: 'GraphQLInstrumentation' },
+  koa: { pkg: '@opentelemetry/instrumentation-koa', className: 'KoaInstrumentation' },
+  pino: { pkg: '@opentelemetry/instrumentation-pino', className: 'PinoInstrumentation' },
+  winston: { pkg: '@opentelemetry/instrumentation-winston', className: 'WinstonInstrumentation' },
+  kafkajs: { pkg: '@opentelemetry/instrumentation-kafkajs', className: 'KafkaJsInstrumentation' },
+  amqplib: { pkg: '@opentelemetry/instrumentation-amqplib', className: 'AmqplibInstrumentation' },
+  'aws-sdk': { pkg: '@opentelemetry/instrumentation-aws-sdk', className: 'AwsInstrumentation' },
+  grpc: { pkg: '@opentelemetry/instrumentation-grpc', className: 'GrpcInstrumentation' },
+};
+
+const optIn: InstrumentationSpec[] = Object.entries(OPT_IN).map(([name, { pkg, className }]) => ({
+  name,
+  defaultOn: false,
+  packages: [],
+  create: (_config, requireFromApp) => {
+    let exports: Record<string, new () => Instrumentation>;
+    try {
+      exports = requireFromApp(pkg);
+    } catch {
+      log.warn(`instrumentation '${name}' is enabled but ${pkg} is not installed; run 'npm install ${pkg}'.`);
+      return undefined;
+    }
+    const Class = exports[className];
+    return Class ? new Class() : undefined;
+  },
+}));
+
+export const INSTRUMENTATIONS: readonly InstrumentationSpec[] = [...bundled, ...optIn];
+export const INSTRUMENTATION_NAMES: readonly string[] = INSTRUMENTATIONS.map((spec) => spec.name);
+
+/** The specs to turn on: the env lists decide, and a default one only when the app has its package. */
+export function selectInstrumentations(
+  config: PresetConfig,
+  isInstalled: (pkg: string) => boolean,
+): InstrumentationSpec[] {
+  const disabled = new Set(config.disabledInstrumentations);
+  const enabled = config.enabledInstrumentations ? new Set(config.enabledInstrumentations) : undefined;
+  return INSTRUMENTATIONS.filter((spec) => {
+    if (disabled.has(spec.name)) return false;
+    if (enabled) return enabled.has(spec.name);
+    return spec.defaultOn && (spec.packages.length === 0 || spec.packages.some(isInstalled));
+  });
+}

@@ -1,0 +1,93 @@
+// SPDX-License-Identifier: Apache-2.0
+// Private by default: query strings, credentials-bearing headers and SQL literals stay in the process
+// unless the user opts in. The collector scrubs again; this is the first line.
+import type { Attributes } from '@opentelemetry/api';
+import type { ExportResult } from '@opentelemetry/core';
+import type { ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace';
+
+const SQL_LITERAL = /'(?:[^']|'')*'|\$\$[\s\S]*?\$\$|(?<![\w$."])-?\b\d+(?:\.\d+)?(?:e[+-]?\d+)?\b/gi;
+
+/** Replaces string, dollar-quoted and numeric literals with `?`, keeping the statement's shape. */
+export function sanitizeSql(sql: string): string {
+  return sql.replace(SQL_LITERAL, '?');
+}
+
+const SENSITIVE_HEADER = /^http\.(request|response)\.header\.(authorization|proxy-authorization|cookie|set-cookie|x-api-key|api-key|x-auth-token|x-sentry-auth)$/;
+const URL_KEYS = ['url.full', 'http.url', 'http.target'];
+
+function stripQuery(value: string): string {
+  const cut = value.search(/[?#]/);
+  return cut === -1 ? value : value.slice(0, cut);
+}
+
+/** The attributes with private values removed, or undefined when nothing needed removing. */
+export function redactAttributes(attributes: Attributes, captureUrlQuery: boolean): Attributes | undefined {
+  let result: Attributes | undefined;
+  const edit = (): Attributes => {
+    result ??= { ...attributes };
+    return result;
+  };
+  for (const key in attributes) {
+    if (SENSITIVE_HEADER.test(key)) {
+      delete edit()[key];
+      continue;
+    }
+    if (captureUrlQuery) continue;
+    if (key === 'url.query') {
+      delete edit()[key];
+    } else if (URL_KEYS.includes(key)) {
+      const value = attributes[key];
+      if (typeof value === 'string' && /[?#]/.test(value)) edit()[key] = stripQuery(value);
+    }
+  }
+  return result;
+}
+
+function withAttributes(span: ReadableSpan, attributes: Attributes): ReadableSpan {
+  return {
+    name: span.name,
+    kind: span.kind,
+    spanContext: () => span.spanContext(),
+    parentSpanContext: span.parentSpanContext,
+    startTime: span.startTime,
+    endTime: span.endTime,
+    status: span.status,
+    attributes,
+    links: span.links,
+    events: span.events,
+    duration: span.duration,
+    ended: span.ended,
+    resource: span.resource,
+    instrumentationScope: span.instrumentationScope,
+    droppedAttributesCount: span.droppedAttributesCount,
+    droppedEventsCount: span.droppedEventsCount,
+    droppedLinksCount: span.droppedLinksCount,
+  };
+}
+
+/**
+ * Redacts at export time, on the batch processor's schedule, so the request path pays nothing and
+ * every instrumentation (ours, contrib, the app's own spans) gets the same treatment.
+ */
+export class RedactingSpanExporter implements SpanExporter {
+  constructor(
+    private readonly inner: SpanExporter,
+    private readonly captureUrlQuery: boolean,
+  ) {}
+
+  export(spans: ReadableSpan[], resultCallback: (result: ExportResult) => void): void {
+    const redacted = spans.map((span) => {
+      const attributes = redactAttributes(span.attributes, this.captureUrlQuery);
+      return attributes ? withAttributes(span, attributes) : span;
+    });
+    this.inner.export(redacted, resultCallback);
+  }
+
+  shutdown(): Promise<void> {
+    return this.inner.shutdown();
+  }
+
+  forceFlush(): Promise<void> {
+    return this.inner.forceFlush?.() ?? Promise.resolve();
+  }
+}

@@ -1,0 +1,165 @@
+// SPDX-License-Identifier: Apache-2.0
+// Wires providers, exporters and instrumentations from a PresetConfig. No NodeSDK: composing the
+// pieces directly keeps start-up to what the config asks for and leaves env parsing in one place.
+import { context, metrics, propagation, type TextMapPropagator, trace } from '@opentelemetry/api';
+import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
+import { CompositePropagator, W3CBaggagePropagator, W3CTraceContextPropagator } from '@opentelemetry/core';
+import type { Instrumentation } from '@opentelemetry/instrumentation';
+import type { MeterProvider } from '@opentelemetry/sdk-metrics';
+import {
+  AlwaysOffSampler,
+  AlwaysOnSampler,
+  BatchSpanProcessor,
+  ConsoleSpanExporter,
+  ParentBasedSampler,
+  type Sampler,
+  SimpleSpanProcessor,
+  type SpanProcessor,
+  TraceIdRatioBasedSampler,
+  TracerProvider,
+} from '@opentelemetry/sdk-trace';
+import { appContext } from './app-context.js';
+import type { PresetConfig } from './config.js';
+import { warnIfDuplicated, warnIfLoadedEarly, startupSummary } from './diagnostics.js';
+import { startEsmHook } from './esm-hook.js';
+import { createSpanExporter } from './exporters.js';
+import { type InstrumentationSpec, selectInstrumentations } from './instrumentations.js';
+import { log } from './logging.js';
+import { createMeterProvider, registerProcessMetrics } from './metrics.js';
+import { RedactingSpanExporter } from './privacy.js';
+import { buildResource, resolveServiceName } from './resource.js';
+import { installShutdownHandlers, withTimeout } from './shutdown.js';
+
+export interface RunningSdk {
+  tracerProvider: TracerProvider;
+  meterProvider: MeterProvider;
+  instrumentations: Instrumentation[];
+  /** Resolves when ESM hooks are ready (the preload awaits it before app code runs). */
+  ready: Promise<void>;
+  flush(): Promise<void>;
+  shutdown(): Promise<void>;
+}
+
+export interface SdkOptions {
+  /** True for the ESM preload, which can hold the app until the loader thread is ready. */
+  canAwaitEsmHook: boolean;
+  /** Extra instrumentations (ours or the app's), enabled alongside the table's. */
+  extraInstrumentations: Instrumentation[];
+}
+
+function createSampler(config: PresetConfig): Sampler {
+  const { name, ratio } = config.sampler;
+  const root: Record<string, () => Sampler> = {
+    always_on: () => new AlwaysOnSampler(),
+    always_off: () => new AlwaysOffSampler(),
+    traceidratio: () => new TraceIdRatioBasedSampler(ratio),
+  };
+  if (name.startsWith('parentbased_')) {
+    return new ParentBasedSampler({ root: root[name.slice('parentbased_'.length)]!() });
+  }
+  return root[name]!();
+}
+
+function createPropagator(config: PresetConfig): TextMapPropagator {
+  const propagators: TextMapPropagator[] = [];
+  if (config.propagators.includes('tracecontext')) propagators.push(new W3CTraceContextPropagator());
+  if (config.propagators.includes('baggage')) propagators.push(new W3CBaggagePropagator());
+  return new CompositePropagator({ propagators });
+}
+
+function createSpanProcessors(config: PresetConfig): SpanProcessor[] {
+  const processors: SpanProcessor[] = [];
+  if (config.traces.enabled) {
+    const exporter = new RedactingSpanExporter(createSpanExporter(config), config.privacy.captureUrlQuery);
+    processors.push(
+      new BatchSpanProcessor({
+        exporter,
+        scheduledDelayMillis: config.batch.scheduleDelayMs,
+        maxQueueSize: config.batch.maxQueueSize,
+        maxExportBatchSize: config.batch.maxExportBatchSize,
+        exportTimeoutMillis: config.batch.exportTimeoutMs,
+      }),
+    );
+  }
+  if (config.traces.console) {
+    const exporter = new RedactingSpanExporter(new ConsoleSpanExporter(), config.privacy.captureUrlQuery);
+    processors.push(new SimpleSpanProcessor({ exporter }));
+  }
+  return processors;
+}
+
+function createInstrumentation(spec: InstrumentationSpec, config: PresetConfig, req: NodeJS.Require) {
+  try {
+    return spec.create(config, req);
+  } catch (error) {
+    log.warn(`instrumentation '${spec.name}' could not start; the app runs without it:`, error);
+    return undefined;
+  }
+}
+
+export function startSdk(config: PresetConfig, options: SdkOptions): RunningSdk {
+  const app = appContext();
+  const service = resolveServiceName(config, app);
+  if (service.source !== 'env') {
+    log.warn(
+      `service.name is not set; using '${service.name}' (from ${service.source}). Set OTEL_SERVICE_NAME to name this service.`,
+    );
+  }
+  const resource = buildResource(config, app, service.name);
+
+  context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
+  propagation.setGlobalPropagator(createPropagator(config));
+  const tracerProvider = new TracerProvider({
+    resource,
+    sampler: createSampler(config),
+    spanLimits: config.spanLimits,
+    spanProcessors: createSpanProcessors(config),
+  });
+  trace.setGlobalTracerProvider(tracerProvider);
+  const meterProvider = createMeterProvider(config, resource);
+  metrics.setGlobalMeterProvider(meterProvider);
+
+  const specs = selectInstrumentations(config, app.isInstalled);
+  warnIfLoadedEarly(specs.flatMap((spec) => spec.packages));
+  warnIfDuplicated(app, ['@opentelemetry/api', 'import-in-the-middle']);
+
+  const esmHook = startEsmHook(options.canAwaitEsmHook);
+  const instrumentations: Instrumentation[] = [...options.extraInstrumentations];
+  for (const spec of specs) {
+    const instrumentation = createInstrumentation(spec, config, app.require);
+    if (instrumentation) instrumentations.push(instrumentation);
+  }
+  for (const instrumentation of instrumentations) {
+    instrumentation.setTracerProvider(tracerProvider);
+    instrumentation.setMeterProvider(meterProvider);
+  }
+  if (specs.some((spec) => spec.name === 'runtime-node')) registerProcessMetrics(meterProvider.getMeter('@otel-preset/node'));
+
+  const hookedModules = instrumentations.flatMap(
+    (instrumentation) =>
+      (instrumentation as { getModuleDefinitions?: () => { name: string }[] })
+        .getModuleDefinitions?.()
+        .map((definition) => definition.name) ?? [],
+  );
+  const ready = esmHook.finish(hookedModules).catch((error: unknown) => {
+    log.warn('the ESM hook could not be registered; ES modules will not be instrumented:', error);
+  });
+
+  const flush = async () => {
+    await Promise.all([tracerProvider.forceFlush(), meterProvider.forceFlush()]);
+  };
+  let stopping: Promise<void> | undefined;
+  const shutdown = () => {
+    // Instrumentations stay patched: the app may still be running its own shutdown code.
+    stopping ??= Promise.all([tracerProvider.shutdown(), meterProvider.shutdown()]).then(() => undefined);
+    return stopping;
+  };
+  const bounded = {
+    flush: () => withTimeout(flush(), config.shutdown.timeoutMs, 'telemetry flush'),
+    shutdown: () => withTimeout(shutdown(), config.shutdown.timeoutMs, 'telemetry shutdown'),
+  };
+  if (config.shutdown.installHandlers) installShutdownHandlers({ flush, shutdown }, config.shutdown.timeoutMs);
+
+  log.info(startupSummary(config, service, [...specs.map((spec) => spec.name)], esmHook.kind));
+  return { tracerProvider, meterProvider, instrumentations, ready, ...bounded };
+}
