@@ -16,7 +16,9 @@ export class EnvReader {
   }
 
   warn(name: string, shown: string, problem: string, fallback: string): void {
-    this.warnings.push(`${name}=${JSON.stringify(shown)} ${problem}; using ${fallback}.`);
+    // General variables (OTEL_EXPORTER_OTLP_*) are read once per signal; say each problem once.
+    const line = `${name}=${JSON.stringify(shown)} ${problem}; using ${fallback}.`;
+    if (!this.warnings.includes(line)) this.warnings.push(line);
   }
 
   string(name: string, fallback: string): string;

@@ -12,6 +12,7 @@ import {
 } from '@opentelemetry/sdk-metrics';
 import type { PresetConfig } from './config.js';
 import { createMetricExporter } from './exporters.js';
+import type { ExportDeadline } from './otlp-http.js';
 
 // Stable HTTP semconv metric attributes. Anything else (a raw path, an id added by a hook) would
 // multiply series, so the views keep exactly these.
@@ -48,12 +49,12 @@ export function metricViews(): ViewOptions[] {
   ];
 }
 
-export function createMeterProvider(config: PresetConfig, resource: Resource): MeterProvider {
+export function createMeterProvider(config: PresetConfig, resource: Resource, deadline: ExportDeadline): MeterProvider {
   const readers: IMetricReader[] = [];
   if (config.metrics.enabled) {
     readers.push(
       new PeriodicExportingMetricReader({
-        exporter: createMetricExporter(config),
+        exporter: createMetricExporter(config.metrics, config.metrics.temporality, deadline),
         exportIntervalMillis: config.metrics.intervalMs,
         exportTimeoutMillis: config.metrics.exportTimeoutMs,
         cardinalityLimits: { default: config.metricCardinalityLimit },

@@ -3,7 +3,12 @@
 // pieces directly keeps start-up to what the config asks for and leaves env parsing in one place.
 import { context, metrics, propagation, type TextMapPropagator, trace } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
-import { CompositePropagator, W3CBaggagePropagator, W3CTraceContextPropagator } from '@opentelemetry/core';
+import {
+  CompositePropagator,
+  setGlobalErrorHandler,
+  W3CBaggagePropagator,
+  W3CTraceContextPropagator,
+} from '@opentelemetry/core';
 import type { Instrumentation } from '@opentelemetry/instrumentation';
 import type { MeterProvider } from '@opentelemetry/sdk-metrics';
 import {
@@ -23,6 +28,7 @@ import type { PresetConfig } from './config.js';
 import { warnIfDuplicated, warnIfLoadedEarly, startupSummary } from './diagnostics.js';
 import { startEsmHook } from './esm-hook.js';
 import { createSpanExporter } from './exporters.js';
+import { ExportDeadline, isExportFailure } from './otlp-http.js';
 import { type InstrumentationSpec, selectInstrumentations } from './instrumentations.js';
 import { log } from './logging.js';
 import { createMeterProvider, registerProcessMetrics } from './metrics.js';
@@ -67,10 +73,10 @@ function createPropagator(config: PresetConfig): TextMapPropagator {
   return new CompositePropagator({ propagators });
 }
 
-function createSpanProcessors(config: PresetConfig): SpanProcessor[] {
+function createSpanProcessors(config: PresetConfig, deadline: ExportDeadline): SpanProcessor[] {
   const processors: SpanProcessor[] = [];
   if (config.traces.enabled) {
-    const exporter = new RedactingSpanExporter(createSpanExporter(config), config.privacy.captureUrlQuery);
+    const exporter = new RedactingSpanExporter(createSpanExporter(config.traces, deadline), config.privacy.captureUrlQuery);
     processors.push(
       new BatchSpanProcessor({
         exporter,
@@ -107,16 +113,22 @@ export function startSdk(config: PresetConfig, options: SdkOptions): RunningSdk 
   }
   const resource = buildResource(config, app, service.name);
 
+  // Export failures were already reported once per outage by the transport; the SDK would repeat them per batch.
+  setGlobalErrorHandler((error) => {
+    if (isExportFailure(error)) log.debug(String(error));
+    else log.warn('telemetry error:', error);
+  });
   context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
   propagation.setGlobalPropagator(createPropagator(config));
+  const deadline = new ExportDeadline();
   const tracerProvider = new TracerProvider({
     resource,
     sampler: createSampler(config),
     spanLimits: config.spanLimits,
-    spanProcessors: createSpanProcessors(config),
+    spanProcessors: createSpanProcessors(config, deadline),
   });
   trace.setGlobalTracerProvider(tracerProvider);
-  const meterProvider = createMeterProvider(config, resource);
+  const meterProvider = createMeterProvider(config, resource, deadline);
   metrics.setGlobalMeterProvider(meterProvider);
 
   const specs = selectInstrumentations(config, app.isInstalled);
@@ -151,7 +163,10 @@ export function startSdk(config: PresetConfig, options: SdkOptions): RunningSdk 
   let stopping: Promise<void> | undefined;
   const shutdown = () => {
     // Instrumentations stay patched: the app may still be running its own shutdown code.
-    stopping ??= Promise.all([tracerProvider.shutdown(), meterProvider.shutdown()]).then(() => undefined);
+    if (!stopping) {
+      deadline.cap(config.shutdown.timeoutMs);
+      stopping = Promise.all([tracerProvider.shutdown(), meterProvider.shutdown()]).then(() => undefined);
+    }
     return stopping;
   };
   const bounded = {

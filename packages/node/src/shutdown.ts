@@ -7,14 +7,17 @@ import { log } from './logging.js';
 
 const SIGNALS = ['SIGTERM', 'SIGINT'] as const;
 
-/** Resolves when `work` settles or after `timeoutMs`, whichever is first; never rejects, never holds the loop. */
+/**
+ * Resolves when `work` settles or after `timeoutMs`, whichever is first; never rejects. The timer is
+ * deliberately ref'd: export sockets are unref'd, so during a flush this timer is what keeps an
+ * exiting process alive long enough to deliver, and it bounds that wait.
+ */
 export function withTimeout(work: Promise<unknown>, timeoutMs: number, what: string): Promise<void> {
   return new Promise<void>((resolve) => {
     const timer = setTimeout(() => {
       log.warn(`${what} did not finish within ${timeoutMs} ms; continuing without it.`);
       resolve();
     }, timeoutMs);
-    timer.unref();
     work.then(
       () => {
         clearTimeout(timer);

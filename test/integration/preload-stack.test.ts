@@ -1,0 +1,215 @@
+// SPDX-License-Identifier: Apache-2.0
+// The preload on a real express + PostgreSQL + Redis app, ESM and CommonJS, exporting to an in-test
+// OTLP receiver. Expected trace for GET /users/7?token=secret:
+//
+//   GET /users/:id                    SERVER  @opentelemetry/instrumentation-http
+//   ├─ request handler - /users/:id   INTERNAL @opentelemetry/instrumentation-express
+//   ├─ pg.query:SELECT otel_preset_test CLIENT @opentelemetry/instrumentation-pg
+//   └─ incr                           CLIENT  @opentelemetry/instrumentation-ioredis
+import { fileURLToPath } from 'node:url';
+import {
+  type Fixture,
+  findSpan,
+  formatSpans,
+  type OtlpReceiver,
+  type ReceivedMetric,
+  type ReceivedSpan,
+  startFixture,
+  startOtlpReceiver,
+  traceOf,
+} from '@otel-preset/test-utils';
+import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
+
+const fixture = (name: string) => fileURLToPath(new URL(`../fixtures/${name}`, import.meta.url));
+
+let receiver: OtlpReceiver;
+let app: Fixture | undefined;
+
+beforeAll(async () => {
+  receiver = await startOtlpReceiver();
+});
+afterAll(async () => {
+  await receiver.close();
+});
+afterEach(async () => {
+  await app?.kill('SIGKILL');
+  app = undefined;
+  receiver.reset();
+});
+
+function startApp(script: string, flag: '--import' | '--require', env: Record<string, string> = {}): Fixture {
+  return startFixture({
+    script: fixture(script),
+    nodeOptions: [flag, '@otel-preset/node/register'],
+    env: {
+      PG_URL: inject('pgUrl'),
+      REDIS_URL: inject('redisUrl'),
+      OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
+      OTEL_METRIC_EXPORT_INTERVAL: '300',
+      OTEL_BSP_SCHEDULE_DELAY: '100',
+      ...env,
+    },
+  });
+}
+
+async function request(path: string): Promise<Response> {
+  const [, port] = (await app!.waitForOutput(/listening (\d+)/)) as RegExpMatchArray;
+  return fetch(`http://127.0.0.1:${port}${path}`);
+}
+
+/** Spans of the trace rooted at the SERVER span for `route`, once all four layers have arrived. */
+async function traceFor(route: string): Promise<{ server: ReceivedSpan; spans: ReceivedSpan[] }> {
+  const complete = (spans: ReceivedSpan[]) => {
+    const server = findSpan(spans, { kind: 'SERVER', attributes: { 'http.route': route } });
+    if (!server) return false;
+    const trace = traceOf(spans, server.traceId);
+    return ['pg', 'ioredis', 'express'].every((lib) =>
+      trace.some((span) => span.scope.name === `@opentelemetry/instrumentation-${lib}`),
+    );
+  };
+  const spans = await receiver.waitForSpans(complete, 20_000);
+  const server = findSpan(spans, { kind: 'SERVER', attributes: { 'http.route': route } })!;
+  return { server, spans: traceOf(spans, server.traceId) };
+}
+
+function point(metric: ReceivedMetric, attributes: Record<string, unknown>) {
+  return metric.dataPoints.find((dp) => Object.entries(attributes).every(([k, v]) => dp.attributes[k] === v));
+}
+
+describe.each([
+  { kind: 'ESM', script: 'stack-app.mjs', flag: '--import' as const },
+  { kind: 'CommonJS', script: 'stack-app.cjs', flag: '--require' as const },
+])('$kind app under $flag', ({ kind, script, flag }) => {
+  const serviceName = `stack-app-${kind.toLowerCase()}`;
+
+  it('exports one trace with server, express, pg and redis spans carrying semconv attributes', async () => {
+    app = startApp(script, flag, { OTEL_SERVICE_NAME: serviceName });
+    const response = await request('/users/7?token=secret');
+    expect(response.status).toBe(200);
+    expect(await response.json()).toMatchObject({ id: 7, answer: 42 });
+
+    const { server, spans } = await traceFor('/users/:id');
+    const context = `\n${formatSpans(spans, { attributes: true })}`;
+    const byScope = (lib: string) =>
+      spans.filter((span) => span.scope.name === `@opentelemetry/instrumentation-${lib}`);
+    const isDescendantOfServer = (span: ReceivedSpan) => {
+      for (let current: ReceivedSpan | undefined = span; current; ) {
+        if (current.parentSpanId === server.spanId) return true;
+        current = spans.find((candidate) => candidate.spanId === current!.parentSpanId);
+      }
+      return false;
+    };
+
+    expect(server.name, context).toBe('GET /users/:id');
+    expect(server.parentSpanId).toBe('');
+    expect(server.resource['service.name']).toBe(serviceName);
+    expect(server.resource['telemetry.distro.name']).toBe('@otel-preset/node');
+    expect(server.attributes).toMatchObject({
+      'http.request.method': 'GET',
+      'http.route': '/users/:id',
+      'http.response.status_code': 200,
+      'url.path': '/users/7',
+      'url.scheme': 'http',
+    });
+    // Query strings stay private unless OTEL_PRESET_CAPTURE_URL_QUERY=true.
+    expect(server.attributes['url.query'], context).toBeUndefined();
+
+    const express = byScope('express');
+    expect(
+      express.map((span) => span.attributes['express.type']),
+      context,
+    ).toEqual(['request_handler']);
+    expect(express[0]!.attributes['http.route']).toBe('/users/:id');
+    expect(isDescendantOfServer(express[0]!), context).toBe(true);
+
+    const query = byScope('pg').find((span) => span.kind === 'CLIENT' && span.attributes['db.query.text']);
+    expect(query, context).toBeDefined();
+    expect(query!.attributes).toMatchObject({
+      'db.system.name': 'postgresql',
+      'db.namespace': 'otel_preset_test',
+      'server.address': '127.0.0.1',
+      // The literal 42 is masked; the bound parameter value never appears.
+      'db.query.text': 'SELECT $1::int AS id, ? AS answer',
+    });
+    expect(query!.name).toMatch(/SELECT/);
+    expect(typeof query!.attributes['server.port']).toBe('number');
+    expect(isDescendantOfServer(query!), context).toBe(true);
+    expect(JSON.stringify(query!.attributes)).not.toContain('"7"');
+
+    const incr = byScope('ioredis').find((span) => span.name === 'incr');
+    expect(incr, context).toBeDefined();
+    expect(incr!.kind).toBe('CLIENT');
+    expect(incr!.attributes).toMatchObject({
+      'db.system.name': 'redis',
+      'db.operation.name': 'incr',
+      // Keys and arguments are private by default.
+      'db.query.text': 'incr',
+    });
+    expect(isDescendantOfServer(incr!), context).toBe(true);
+  });
+
+  it('exports HTTP, database and runtime metrics with bounded labels', async () => {
+    app = startApp(script, flag, { OTEL_SERVICE_NAME: serviceName });
+    for (const id of [1, 2, 3]) expect((await request(`/users/${id}`)).status).toBe(200);
+
+    const http = await receiver.waitForMetric(
+      'http.server.request.duration',
+      (metric) => (point(metric, { 'http.route': '/users/:id' })?.count ?? 0) >= 3,
+    );
+    expect(http).toMatchObject({ unit: 's', type: 'histogram', temporality: 'CUMULATIVE' });
+    const routePoint = point(http, { 'http.route': '/users/:id' })!;
+    expect(routePoint.attributes).toMatchObject({
+      'http.request.method': 'GET',
+      'http.response.status_code': 200,
+    });
+    // One series for three different ids: the path never becomes a label.
+    expect(http.dataPoints.filter((dp) => dp.attributes['http.route'] === '/users/:id')).toHaveLength(1);
+    expect(Object.keys(routePoint.attributes).sort()).not.toContain('url.path');
+    expect(routePoint.sum!).toBeGreaterThan(0);
+    expect(routePoint.sum!).toBeLessThan(10);
+
+    const dbDuration = await receiver.waitForMetric('db.client.operation.duration', (metric) =>
+      metric.dataPoints.some(
+        (dp) => dp.attributes['db.system.name'] === 'postgresql' && (dp.count ?? 0) >= 3,
+      ),
+    );
+    expect(dbDuration.unit).toBe('s');
+
+    const connections = await receiver.waitForMetric('db.client.connection.count');
+    expect(connections.dataPoints.map((dp) => dp.attributes['db.client.connection.state']).sort()).toEqual(
+      expect.arrayContaining(['idle', 'used']),
+    );
+
+    const cpu = await receiver.waitForMetric('process.cpu.time');
+    expect(cpu.dataPoints.map((dp) => dp.attributes['cpu.mode']).sort()).toEqual(['system', 'user']);
+    const rss = await receiver.waitForMetric('process.memory.usage');
+    expect(rss.dataPoints[0]!.value!).toBeGreaterThan(10 * 1024 * 1024);
+    await receiver.waitForMetric('nodejs.eventloop.utilization');
+    expect(http.resource['service.name']).toBe(serviceName);
+  });
+});
+
+describe('privacy and noise', () => {
+  it('captures query strings and statement arguments only when asked to', async () => {
+    app = startApp('stack-app.mjs', '--import', {
+      OTEL_PRESET_CAPTURE_URL_QUERY: 'true',
+      OTEL_PRESET_CAPTURE_DB_PARAMETERS: 'true',
+    });
+    expect((await request('/users/9?token=secret')).status).toBe(200);
+    const { server, spans } = await traceFor('/users/:id');
+    expect(server.attributes['url.query']).toBe('token=secret');
+    const incr = spans.find((span) => span.name === 'incr')!;
+    expect(incr.attributes['db.query.text']).toBe('incr visits:9');
+    const query = spans.find((span) => span.attributes['db.query.text']?.toString().startsWith('SELECT'))!;
+    expect(query.attributes['db.query.text']).toBe('SELECT $1::int AS id, 42 AS answer');
+  });
+
+  it('does not trace health checks', async () => {
+    app = startApp('stack-app.mjs', '--import');
+    expect((await request('/healthz')).status).toBe(200);
+    expect((await request('/users/1')).status).toBe(200);
+    const spans = await traceFor('/users/:id');
+    expect(spans.server).toBeDefined();
+    expect(receiver.spans().filter((span) => span.attributes['url.path'] === '/healthz')).toEqual([]);
+  });
+});
