@@ -5,4 +5,5 @@
 import { createRequire } from 'node:module';
 
 const require = createRequire(import.meta.url);
-await require('./dist/index.cjs').startFromPreload(true);
+const { loadPreset } = require('./dist/load-bundle.cjs');
+await loadPreset(require.resolve('./dist/index.cjs'), (preset) => preset.startFromPreload(true));

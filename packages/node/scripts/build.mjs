@@ -11,7 +11,7 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const { version } = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
 
 await build({
-  entryPoints: { index: join(root, 'src/index.ts') },
+  entryPoints: { index: join(root, 'src/index.ts'), 'load-bundle': join(root, 'src/load-bundle.ts') },
   outdir: join(root, 'dist'),
   outExtension: { '.js': '.cjs' },
   bundle: true,

@@ -33,7 +33,9 @@ export function appContext(): AppContext {
   const packageDir = (pkg: string): string | undefined => {
     if (!cache.has(pkg)) {
       // A package.json check instead of require.resolve: ESM-only packages have no "require" export.
-      const found = ancestors.map((d) => join(d, 'node_modules', pkg)).find((d) => existsSync(join(d, 'package.json')));
+      const found = ancestors
+        .map((d) => join(d, 'node_modules', pkg))
+        .find((d) => existsSync(join(d, 'package.json')));
       cache.set(pkg, found);
     }
     return cache.get(pkg);

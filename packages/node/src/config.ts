@@ -2,7 +2,7 @@
 // Turns the environment (plus programmatic options) into one frozen PresetConfig. Pure: it reads the
 // env object it is given, never writes process.env, and reports problems as warning lines.
 import { type Env, EnvReader } from './env.js';
-import { type LogLevel, LOG_LEVELS } from './logging.js';
+import { LOG_LEVELS, type LogLevel } from './logging.js';
 
 export const PRESET_PREFIX = 'OTEL_PRESET_';
 
@@ -43,7 +43,12 @@ export interface PresetConfig {
     eventCountLimit: number;
     linkCountLimit: number;
   };
-  batch: { scheduleDelayMs: number; maxQueueSize: number; maxExportBatchSize: number; exportTimeoutMs: number };
+  batch: {
+    scheduleDelayMs: number;
+    maxQueueSize: number;
+    maxExportBatchSize: number;
+    exportTimeoutMs: number;
+  };
   /** undefined: the default set; otherwise exactly these (minus `disabledInstrumentations`). */
   enabledInstrumentations: string[] | undefined;
   disabledInstrumentations: string[];
@@ -100,7 +105,8 @@ function exporterChoice(reader: EnvReader, name: string): { enabled: boolean; co
   if (!items?.length) return { enabled: true, console: false };
   const known = ['otlp', 'console', 'none'];
   const unknown = items.filter((item) => !known.includes(item));
-  if (unknown.length) reader.warn(name, unknown.join(','), 'names an exporter we do not ship (otlp, console, none)', 'otlp');
+  if (unknown.length)
+    reader.warn(name, unknown.join(','), 'names an exporter we do not ship (otlp, console, none)', 'otlp');
   if (items.includes('none') && items.length === 1) return { enabled: false, console: false };
   const console = items.includes('console');
   const otlp = items.includes('otlp') || unknown.length > 0 || !console;
@@ -140,7 +146,8 @@ function knownNames(reader: EnvReader, name: string, known: readonly string[]): 
   const items = reader.list(name);
   if (!items) return undefined;
   const unknown = items.filter((item) => !known.includes(item));
-  if (unknown.length) reader.warn(name, unknown.join(','), `names unknown entries (known: ${known.join(', ')})`, 'the rest');
+  if (unknown.length)
+    reader.warn(name, unknown.join(','), `names unknown entries (known: ${known.join(', ')})`, 'the rest');
   return items.filter((item) => known.includes(item));
 }
 
@@ -158,10 +165,7 @@ export function resolveConfig({ env, instrumentationNames }: ConfigInputs): Reso
   const traces = signalConfig(reader, 'traces');
   const metricsSignal = signalConfig(reader, 'metrics');
   const intervalMs = reader.integer('OTEL_METRIC_EXPORT_INTERVAL', DEFAULT_METRIC_INTERVAL_MS, 100);
-  const exportTimeoutMs = Math.min(
-    reader.integer('OTEL_METRIC_EXPORT_TIMEOUT', 30_000, 1),
-    intervalMs,
-  );
+  const exportTimeoutMs = Math.min(reader.integer('OTEL_METRIC_EXPORT_TIMEOUT', 30_000, 1), intervalMs);
   // Prometheus needs cumulative sums and histograms; delta is for backends that ask for it.
   const temporality = reader.oneOf(
     'OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE',
@@ -170,12 +174,21 @@ export function resolveConfig({ env, instrumentationNames }: ConfigInputs): Reso
   );
 
   const resourceDetectors =
-    knownNames(reader, 'OTEL_NODE_RESOURCE_DETECTORS', KNOWN_RESOURCE_DETECTORS) ?? DEFAULT_RESOURCE_DETECTORS;
-  const propagators = knownNames(reader, 'OTEL_PROPAGATORS', KNOWN_PROPAGATORS) ?? ['tracecontext', 'baggage'];
+    knownNames(reader, 'OTEL_NODE_RESOURCE_DETECTORS', KNOWN_RESOURCE_DETECTORS) ??
+    DEFAULT_RESOURCE_DETECTORS;
+  const propagators = knownNames(reader, 'OTEL_PROPAGATORS', KNOWN_PROPAGATORS) ?? [
+    'tracecontext',
+    'baggage',
+  ];
 
   const semconvStabilityOptIn = (reader.list('OTEL_SEMCONV_STABILITY_OPT_IN') ?? []).filter((item) => {
     if (KNOWN_SEMCONV_OPT_IN.test(item)) return true;
-    reader.warn('OTEL_SEMCONV_STABILITY_OPT_IN', item, "is not a '<domain>' or '<domain>/dup' token", 'the rest');
+    reader.warn(
+      'OTEL_SEMCONV_STABILITY_OPT_IN',
+      item,
+      "is not a '<domain>' or '<domain>/dup' token",
+      'the rest',
+    );
     return false;
   });
 
@@ -210,7 +223,8 @@ export function resolveConfig({ env, instrumentationNames }: ConfigInputs): Reso
       exportTimeoutMs: reader.integer('OTEL_BSP_EXPORT_TIMEOUT', 30_000, 1),
     },
     enabledInstrumentations: knownNames(reader, 'OTEL_NODE_ENABLED_INSTRUMENTATIONS', instrumentationNames),
-    disabledInstrumentations: knownNames(reader, 'OTEL_NODE_DISABLED_INSTRUMENTATIONS', instrumentationNames) ?? [],
+    disabledInstrumentations:
+      knownNames(reader, 'OTEL_NODE_DISABLED_INSTRUMENTATIONS', instrumentationNames) ?? [],
     semconvStabilityOptIn,
     metricCardinalityLimit: reader.integer(`${PRESET_PREFIX}METRIC_CARDINALITY_LIMIT`, 2_000, 1, 1_000_000),
     shutdown: {

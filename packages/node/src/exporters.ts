@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 // Span and metric exporters: the upstream OTLP serializers over our OtlpHttpSender.
-import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
+import { type ExportResult, ExportResultCode } from '@opentelemetry/core';
 import {
   JsonMetricsSerializer,
   JsonTraceSerializer,
@@ -52,13 +52,15 @@ class OtlpExporter<T> {
       resultCallback({ code: ExportResultCode.FAILED, error: new ExportFailure('nothing to serialize') });
       return;
     }
-    const sent = this.sender.send(body).then((attempt) =>
-      resultCallback(
-        attempt.ok
-          ? { code: ExportResultCode.SUCCESS }
-          : { code: ExportResultCode.FAILED, error: new ExportFailure(attempt.reason) },
-      ),
-    );
+    const sent = this.sender
+      .send(body)
+      .then((attempt) =>
+        resultCallback(
+          attempt.ok
+            ? { code: ExportResultCode.SUCCESS }
+            : { code: ExportResultCode.FAILED, error: new ExportFailure(attempt.reason) },
+        ),
+      );
     this.pending.add(sent);
     void sent.finally(() => this.pending.delete(sent));
   }

@@ -1,16 +1,17 @@
 // SPDX-License-Identifier: Apache-2.0
 // Public API of @otel-preset/node: start/flush/shutdown and span helpers. The preload entries
 // (register.mjs, register.cjs) call startFromPreload; apps that prefer code call start().
-import type { Instrumentation } from '@opentelemetry/instrumentation';
+
 import { isMainThread } from 'node:worker_threads';
+import type { Instrumentation } from '@opentelemetry/instrumentation';
 import { type PresetConfig, resolveConfig } from './config.js';
 import type { Env } from './env.js';
 import { INSTRUMENTATION_NAMES } from './instrumentations.js';
 import { installDiagLogger, log } from './logging.js';
 import { type RunningSdk, startSdk } from './sdk.js';
 
-export { traced, withSpan, type SpanOptions } from './spans.js';
 export type { PresetConfig } from './config.js';
+export { type SpanOptions, traced, withSpan } from './spans.js';
 export { VERSION } from './version.js';
 
 export interface StartOptions {
@@ -38,7 +39,12 @@ const STATE_KEY = Symbol.for('otel-preset.state');
 type GlobalWithState = typeof globalThis & { [STATE_KEY]?: PresetHandle };
 
 const noop = async () => {};
-const inactive = (config?: PresetConfig): PresetHandle => ({ config, ready: Promise.resolve(), flush: noop, shutdown: noop });
+const inactive = (config?: PresetConfig): PresetHandle => ({
+  config,
+  ready: Promise.resolve(),
+  flush: noop,
+  shutdown: noop,
+});
 
 function startOnce(options: StartOptions, canAwaitEsmHook: boolean): PresetHandle {
   const registry = globalThis as GlobalWithState;
@@ -58,7 +64,10 @@ function startOnce(options: StartOptions, canAwaitEsmHook: boolean): PresetHandl
       config = {
         ...resolved,
         serviceName: options.serviceName ?? resolved.serviceName,
-        shutdown: { ...resolved.shutdown, installHandlers: options.installShutdownHandlers ?? resolved.shutdown.installHandlers },
+        shutdown: {
+          ...resolved.shutdown,
+          installHandlers: options.installShutdownHandlers ?? resolved.shutdown.installHandlers,
+        },
       };
     }
     installDiagLogger(config.logLevel);

@@ -86,7 +86,8 @@ const bundled: InstrumentationSpec[] = [
       return new IORedisInstrumentation({
         requireParentSpan: true,
         // Keys and values often hold user data; the command name is what dashboards group by.
-        dbStatementSerializer: (command, args) => (capture ? [command, ...args.map(String)].join(' ') : command),
+        dbStatementSerializer: (command, args) =>
+          capture ? [command, ...args.map(String)].join(' ') : command,
       });
     },
   },

@@ -70,7 +70,9 @@ function createLogger(): Logger {
 const LOGGER_KEY = Symbol.for('otel-preset.logger');
 type GlobalWithLogger = typeof globalThis & { [LOGGER_KEY]?: Logger };
 
-export const log: Logger = ((globalThis as GlobalWithLogger)[LOGGER_KEY] ??= createLogger());
+const registry = globalThis as GlobalWithLogger;
+registry[LOGGER_KEY] ??= createLogger();
+export const log: Logger = registry[LOGGER_KEY];
 
 /** Routes the OpenTelemetry API's diagnostics through our logger at the configured level. */
 export function installDiagLogger(level: LogLevel): void {

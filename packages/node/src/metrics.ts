@@ -49,7 +49,11 @@ export function metricViews(): ViewOptions[] {
   ];
 }
 
-export function createMeterProvider(config: PresetConfig, resource: Resource, deadline: ExportDeadline): MeterProvider {
+export function createMeterProvider(
+  config: PresetConfig,
+  resource: Resource,
+  deadline: ExportDeadline,
+): MeterProvider {
   const readers: IMetricReader[] = [];
   if (config.metrics.enabled) {
     readers.push(
@@ -62,7 +66,8 @@ export function createMeterProvider(config: PresetConfig, resource: Resource, de
     );
   }
   if (config.metrics.console) {
-    const { ConsoleMetricExporter } = require('@opentelemetry/sdk-metrics') as typeof import('@opentelemetry/sdk-metrics');
+    const { ConsoleMetricExporter } =
+      require('@opentelemetry/sdk-metrics') as typeof import('@opentelemetry/sdk-metrics');
     readers.push(
       new PeriodicExportingMetricReader({
         exporter: new ConsoleMetricExporter(),

@@ -3,7 +3,7 @@
 // alive with ref'd retry timers (an app whose collector is down took ~9 s to exit) and log once per
 // failed batch. Here timers and sockets are unref'd, retries stop at the deadline, and an outage
 // produces one warning when it starts and one line when it ends.
-import { type ClientRequest, type IncomingMessage, request as httpRequest } from 'node:http';
+import { type ClientRequest, request as httpRequest, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { promisify } from 'node:util';
 import { gzip } from 'node:zlib';
@@ -25,7 +25,9 @@ export class ExportFailure extends Error {
 
 /** The metric reader re-wraps exporter errors in a plain Error, so the name is matched in the message too. */
 export function isExportFailure(error: unknown): boolean {
-  return error instanceof ExportFailure || (error instanceof Error && error.message.includes('ExportFailure'));
+  return (
+    error instanceof ExportFailure || (error instanceof Error && error.message.includes('ExportFailure'))
+  );
 }
 
 interface Attempt {
@@ -112,7 +114,9 @@ export class OtlpHttpSender {
   private settle(attempt: Attempt): Attempt {
     if (attempt.ok) {
       if (this.failures > 0) {
-        log.warn(`exporting ${this.signal} to ${this.shownUrl} works again after ${this.failures} failed export(s).`);
+        log.warn(
+          `exporting ${this.signal} to ${this.shownUrl} works again after ${this.failures} failed export(s).`,
+        );
       }
       this.failures = 0;
     } else {

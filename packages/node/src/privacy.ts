@@ -12,7 +12,8 @@ export function sanitizeSql(sql: string): string {
   return sql.replace(SQL_LITERAL, '?');
 }
 
-const SENSITIVE_HEADER = /^http\.(request|response)\.header\.(authorization|proxy-authorization|cookie|set-cookie|x-api-key|api-key|x-auth-token|x-sentry-auth)$/;
+const SENSITIVE_HEADER =
+  /^http\.(request|response)\.header\.(authorization|proxy-authorization|cookie|set-cookie|x-api-key|api-key|x-auth-token|x-sentry-auth)$/;
 const URL_KEYS = ['url.full', 'http.url', 'http.target'];
 
 function stripQuery(value: string): string {

@@ -6,7 +6,12 @@ import { readFileSync } from 'node:fs';
 import { arch, hostname, release, type } from 'node:os';
 import { basename } from 'node:path';
 import type { Attributes } from '@opentelemetry/api';
-import { type Resource, detectResources, resourceFromAttributes, type ResourceDetector } from '@opentelemetry/resources';
+import {
+  detectResources,
+  type Resource,
+  type ResourceDetector,
+  resourceFromAttributes,
+} from '@opentelemetry/resources';
 import type { AppContext } from './app-context.js';
 import type { PresetConfig } from './config.js';
 import { log } from './logging.js';
@@ -92,7 +97,9 @@ export function buildResource(config: PresetConfig, app: AppContext, serviceName
       const detector = (app.require(pkg) as Record<string, ResourceDetector>)[exportName];
       if (detector) cloud.push(detector);
     } catch {
-      log.warn(`resource detector '${name}' is enabled but ${pkg} is not installed; run 'npm install ${pkg}'.`);
+      log.warn(
+        `resource detector '${name}' is enabled but ${pkg} is not installed; run 'npm install ${pkg}'.`,
+      );
     }
   }
   // Cloud detectors answer asynchronously; their attributes join the resource when they resolve.

@@ -25,13 +25,13 @@ import {
 } from '@opentelemetry/sdk-trace';
 import { appContext } from './app-context.js';
 import type { PresetConfig } from './config.js';
-import { warnIfDuplicated, warnIfLoadedEarly, startupSummary } from './diagnostics.js';
+import { startupSummary, warnIfDuplicated, warnIfLoadedEarly } from './diagnostics.js';
 import { startEsmHook } from './esm-hook.js';
 import { createSpanExporter } from './exporters.js';
-import { ExportDeadline, isExportFailure } from './otlp-http.js';
 import { type InstrumentationSpec, selectInstrumentations } from './instrumentations.js';
 import { log } from './logging.js';
 import { createMeterProvider, registerProcessMetrics } from './metrics.js';
+import { ExportDeadline, isExportFailure } from './otlp-http.js';
 import { RedactingSpanExporter } from './privacy.js';
 import { buildResource, resolveServiceName } from './resource.js';
 import { installShutdownHandlers, withTimeout } from './shutdown.js';
@@ -76,7 +76,10 @@ function createPropagator(config: PresetConfig): TextMapPropagator {
 function createSpanProcessors(config: PresetConfig, deadline: ExportDeadline): SpanProcessor[] {
   const processors: SpanProcessor[] = [];
   if (config.traces.enabled) {
-    const exporter = new RedactingSpanExporter(createSpanExporter(config.traces, deadline), config.privacy.captureUrlQuery);
+    const exporter = new RedactingSpanExporter(
+      createSpanExporter(config.traces, deadline),
+      config.privacy.captureUrlQuery,
+    );
     processors.push(
       new BatchSpanProcessor({
         exporter,
@@ -145,7 +148,8 @@ export function startSdk(config: PresetConfig, options: SdkOptions): RunningSdk 
     instrumentation.setTracerProvider(tracerProvider);
     instrumentation.setMeterProvider(meterProvider);
   }
-  if (specs.some((spec) => spec.name === 'runtime-node')) registerProcessMetrics(meterProvider.getMeter('@otel-preset/node'));
+  if (specs.some((spec) => spec.name === 'runtime-node'))
+    registerProcessMetrics(meterProvider.getMeter('@otel-preset/node'));
 
   const hookedModules = instrumentations.flatMap(
     (instrumentation) =>
@@ -173,7 +177,8 @@ export function startSdk(config: PresetConfig, options: SdkOptions): RunningSdk 
     flush: () => withTimeout(flush(), config.shutdown.timeoutMs, 'telemetry flush'),
     shutdown: () => withTimeout(shutdown(), config.shutdown.timeoutMs, 'telemetry shutdown'),
   };
-  if (config.shutdown.installHandlers) installShutdownHandlers({ flush, shutdown }, config.shutdown.timeoutMs);
+  if (config.shutdown.installHandlers)
+    installShutdownHandlers({ flush, shutdown }, config.shutdown.timeoutMs);
 
   log.info(startupSummary(config, service, [...specs.map((spec) => spec.name)], esmHook.kind));
   return { tracerProvider, meterProvider, instrumentations, ready, ...bounded };

@@ -59,14 +59,20 @@ describe('valid settings', () => {
   });
 
   it('reads service name from OTEL_SERVICE_NAME, else from OTEL_RESOURCE_ATTRIBUTES', () => {
-    expect(resolve({ OTEL_RESOURCE_ATTRIBUTES: 'service.name=billing,team=ai' }).config.serviceName).toBe('billing');
+    expect(resolve({ OTEL_RESOURCE_ATTRIBUTES: 'service.name=billing,team=ai' }).config.serviceName).toBe(
+      'billing',
+    );
     expect(
-      resolve({ OTEL_SERVICE_NAME: 'api', OTEL_RESOURCE_ATTRIBUTES: 'service.name=billing' }).config.serviceName,
+      resolve({ OTEL_SERVICE_NAME: 'api', OTEL_RESOURCE_ATTRIBUTES: 'service.name=billing' }).config
+        .serviceName,
     ).toBe('api');
   });
 
   it('accepts ratio samplers with their argument, case-insensitively', () => {
-    const { config } = resolve({ OTEL_TRACES_SAMPLER: 'ParentBased_TraceIdRatio', OTEL_TRACES_SAMPLER_ARG: '0.25' });
+    const { config } = resolve({
+      OTEL_TRACES_SAMPLER: 'ParentBased_TraceIdRatio',
+      OTEL_TRACES_SAMPLER_ARG: '0.25',
+    });
     expect(config.sampler).toEqual({ name: 'parentbased_traceidratio', ratio: 0.25 });
   });
 
@@ -334,7 +340,10 @@ describe('malformed settings', () => {
     expect(warnings).toHaveLength(1);
     const [warning] = warnings;
     const variable = Object.keys(testCase.env).find((name) => warning!.startsWith(`${name}=`));
-    expect(variable, `warning names one of ${Object.keys(testCase.env).join(', ')}: ${warning}`).toBeDefined();
+    expect(
+      variable,
+      `warning names one of ${Object.keys(testCase.env).join(', ')}: ${warning}`,
+    ).toBeDefined();
     expect(warning).toContain(JSON.stringify(testCase.shown));
     expect(warning).toContain(`using ${testCase.fallback}.`);
   });

@@ -4,7 +4,10 @@ import { redactAttributes, sanitizeSql } from '../src/privacy.js';
 
 describe('sanitizeSql', () => {
   it.each([
-    ["SELECT * FROM users WHERE email = 'a@b.c' AND age > 42", 'SELECT * FROM users WHERE email = ? AND age > ?'],
+    [
+      "SELECT * FROM users WHERE email = 'a@b.c' AND age > 42",
+      'SELECT * FROM users WHERE email = ? AND age > ?',
+    ],
     ["INSERT INTO t (a, b) VALUES ('it''s', -3.5e2)", 'INSERT INTO t (a, b) VALUES (?, ?)'],
     ['SELECT $1::int + 1 FROM t2 LIMIT 10', 'SELECT $1::int + ? FROM t2 LIMIT ?'],
     ['SELECT $$secret body$$', 'SELECT ?'],
@@ -25,7 +28,11 @@ describe('redactAttributes', () => {
 
   it('keeps query strings when the user opted in, but never credential headers', () => {
     const result = redactAttributes(
-      { 'url.query': 'a=1', 'http.request.header.authorization': ['Bearer x'], 'http.request.header.accept': ['*/*'] },
+      {
+        'url.query': 'a=1',
+        'http.request.header.authorization': ['Bearer x'],
+        'http.request.header.accept': ['*/*'],
+      },
       true,
     );
     expect(result).toEqual({ 'url.query': 'a=1', 'http.request.header.accept': ['*/*'] });
