@@ -3,24 +3,95 @@
 // start-up. The OTel API and the module-hook libraries stay external because they must be shared
 // with the app and with other instrumentation packages; two copies of either split their state.
 import { readFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const EXTERNAL = ['@opentelemetry/api', 'import-in-the-middle', 'require-in-the-middle'];
+
+// The OTel packages ship CommonJS and ESM builds, and their CommonJS builds require each other. Resolving
+// every bundled require() to the ESM build leaves one copy of each package, and lets esbuild drop the
+// unused parts (most of @opentelemetry/semantic-conventions): half the bundle, half the parse.
+const preferEsmBuilds = {
+  name: 'prefer-esm-builds',
+  setup(builder) {
+    builder.onResolve({ filter: /^[@a-z]/ }, async (args) => {
+      if (args.kind !== 'require-call' || args.pluginData === 'resolving') return undefined;
+      if (
+        args.path.startsWith('node:') ||
+        EXTERNAL.some((pkg) => args.path === pkg || args.path.startsWith(`${pkg}/`))
+      ) {
+        return undefined;
+      }
+      const esm = await builder.resolve(args.path, {
+        kind: 'import-statement',
+        resolveDir: args.resolveDir,
+        pluginData: 'resolving',
+      });
+      return esm.errors.length ? undefined : esm;
+    });
+  },
+};
 const { version } = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
 
+// @opentelemetry/instrumentation hooks require() with no module list, so require-in-the-middle resolves
+// every require()d file of the app twice more to learn which package it belongs to (start-up grows with
+// the app: open-telemetry/opentelemetry-js#3029). Handing it the list of module names that
+// instrumentations register lets it skip every other package after a cheap path check.
+const requireHookWithModuleList = {
+  name: 'require-hook-with-module-list',
+  setup(builder) {
+    builder.onLoad(
+      { filter: /@opentelemetry[\\/]instrumentation[\\/].*RequireInTheMiddleSingleton\.mjs$/ },
+      async (args) => {
+        const source = await readFile(args.path, 'utf8');
+        const edits = [
+          [
+            '_moduleNameTrie = new ModuleNameTrie();',
+            '_moduleNameTrie = new ModuleNameTrie();\n\t_moduleNames = [];',
+          ],
+          ['new Hook(null, { internals: true },', 'new Hook(this._moduleNames, { internals: true },'],
+          [
+            'this._moduleNameTrie.insert(hooked);',
+            'this._moduleNameTrie.insert(hooked);\n\t\tthis._moduleNames.push(moduleName);',
+          ],
+        ];
+        let contents = source;
+        for (const [from, to] of edits) {
+          if (!contents.includes(from)) {
+            throw new Error(
+              `RequireInTheMiddleSingleton changed upstream: '${from}' not found in ${args.path}`,
+            );
+          }
+          contents = contents.replace(from, to);
+        }
+        return { contents, loader: 'js' };
+      },
+    );
+  },
+};
+
 await build({
-  entryPoints: { index: join(root, 'src/index.ts'), 'load-bundle': join(root, 'src/load-bundle.ts') },
+  entryPoints: {
+    index: join(root, 'src/index.ts'),
+    'load-bundle': join(root, 'src/load-bundle.ts'),
+    cli: join(root, 'src/cli.ts'),
+  },
   outdir: join(root, 'dist'),
   outExtension: { '.js': '.cjs' },
   bundle: true,
   platform: 'node',
   format: 'cjs',
   target: 'node22',
-  external: ['@opentelemetry/api', 'import-in-the-middle', 'require-in-the-middle'],
-  define: { PRESET_VERSION: JSON.stringify(version) },
-  sourcemap: 'linked',
+  external: EXTERNAL,
+  plugins: [preferEsmBuilds, requireHookWithModuleList],
+  // ESM builds of bundled packages use import.meta.url (createRequire); give them the bundle's own URL.
+  define: { PRESET_VERSION: JSON.stringify(version), 'import.meta.url': 'bundleUrl' },
+  banner: { js: "const bundleUrl = require('node:url').pathToFileURL(__filename).href;" },
+  // External: no sourceMappingURL comment for Node to look up at every start.
+  sourcemap: 'external',
   legalComments: 'none',
   logLevel: 'warning',
 });

@@ -15,20 +15,31 @@ import {
 } from '@opentelemetry/sdk-metrics';
 import type { ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace';
 import type { OtlpSignalConfig, Temporality } from './config.js';
+import { log } from './logging.js';
 import { type ExportDeadline, ExportFailure, OtlpHttpSender } from './otlp-http.js';
 
 interface Serializer<T> {
   serializeRequest(request: T): Uint8Array | undefined;
 }
 
-/** Sends batches one after another, reporting each result to the SDK's callback. */
+// Batches waiting for delivery (in flight or between retries). Past this, new batches are dropped:
+// memory stays bounded during a long outage.
+const MAX_PENDING_BATCHES = 32;
+
+/**
+ * Takes a batch from the SDK, answers at once and delivers in the background. The SDK's batch
+ * processor and metric reader hold the event loop with a ref'd timer for as long as an export is
+ * unanswered; answering immediately is what lets a finished app exit while the collector is down.
+ * Shutdown and flush wait for the background deliveries, bounded by the shutdown deadline.
+ */
 class OtlpExporter<T> {
   private readonly sender: OtlpHttpSender;
   private readonly pending = new Set<Promise<unknown>>();
+  private dropped = 0;
   private stopped = false;
 
   constructor(
-    signal: 'traces' | 'metrics',
+    private readonly signal: 'traces' | 'metrics',
     config: OtlpSignalConfig,
     deadline: ExportDeadline,
     private readonly serializer: Serializer<T>,
@@ -39,6 +50,15 @@ class OtlpExporter<T> {
   export(items: T, resultCallback: (result: ExportResult) => void): void {
     if (this.stopped) {
       resultCallback({ code: ExportResultCode.FAILED, error: new ExportFailure('exporter is shut down') });
+      return;
+    }
+    if (this.pending.size >= MAX_PENDING_BATCHES) {
+      if (this.dropped++ === 0) {
+        log.warn(
+          `${MAX_PENDING_BATCHES} ${this.signal} batches are waiting for the collector; dropping new ones.`,
+        );
+      }
+      resultCallback({ code: ExportResultCode.FAILED, error: new ExportFailure('too many pending batches') });
       return;
     }
     let body: Uint8Array | undefined;
@@ -52,17 +72,12 @@ class OtlpExporter<T> {
       resultCallback({ code: ExportResultCode.FAILED, error: new ExportFailure('nothing to serialize') });
       return;
     }
-    const sent = this.sender
-      .send(body)
-      .then((attempt) =>
-        resultCallback(
-          attempt.ok
-            ? { code: ExportResultCode.SUCCESS }
-            : { code: ExportResultCode.FAILED, error: new ExportFailure(attempt.reason) },
-        ),
-      );
-    this.pending.add(sent);
-    void sent.finally(() => this.pending.delete(sent));
+    const delivery = this.sender.send(body).then((attempt) => {
+      if (attempt.ok) this.dropped = 0;
+    });
+    this.pending.add(delivery);
+    void delivery.finally(() => this.pending.delete(delivery));
+    resultCallback({ code: ExportResultCode.SUCCESS });
   }
 
   async forceFlush(): Promise<void> {

@@ -3,17 +3,30 @@
 // alive with ref'd retry timers (an app whose collector is down took ~9 s to exit) and log once per
 // failed batch. Here timers and sockets are unref'd, retries stop at the deadline, and an outage
 // produces one warning when it starts and one line when it ends.
-import { type ClientRequest, request as httpRequest, type IncomingMessage } from 'node:http';
-import { request as httpsRequest } from 'node:https';
-import { promisify } from 'node:util';
-import { gzip } from 'node:zlib';
+import type { ClientRequest, IncomingMessage, RequestOptions } from 'node:http';
 import { context } from '@opentelemetry/api';
 import { suppressTracing } from '@opentelemetry/core';
 import type { OtlpSignalConfig } from './config.js';
 import { redactUrl } from './env.js';
 import { log } from './logging.js';
 
-const gzipAsync = promisify(gzip);
+// Loaded on first use: TLS and zlib cost start-up milliseconds an app with a plain-HTTP collector, or
+// one that exits before its first export, should not pay.
+type Send = (
+  url: URL,
+  options: RequestOptions,
+  callback: (response: IncomingMessage) => void,
+) => ClientRequest;
+const transport = (protocol: string): Send =>
+  protocol === 'https:'
+    ? (require('node:https') as typeof import('node:https')).request
+    : (require('node:http') as typeof import('node:http')).request;
+const gzipAsync = (body: Uint8Array) =>
+  new Promise<Uint8Array>((resolve, reject) => {
+    (require('node:zlib') as typeof import('node:zlib')).gzip(body, (error, result) =>
+      error ? reject(error) : resolve(result),
+    );
+  });
 const RETRYABLE_STATUS = new Set([429, 502, 503, 504]);
 const INITIAL_BACKOFF_MS = 500;
 const MAX_BACKOFF_MS = 5_000;
@@ -48,7 +61,7 @@ function retryAfter(response: IncomingMessage): number | undefined {
 
 /**
  * Shared by all senders: once shutdown starts, every send (including retries already waiting) must
- * finish by the shutdown deadline, because something in the SDK holds the event loop until it does.
+ * finish by the shutdown deadline, because the exiting process waits for them.
  */
 export class ExportDeadline {
   private until = Number.POSITIVE_INFINITY;
@@ -138,7 +151,7 @@ export class OtlpHttpSender {
         return;
       }
       const url = new URL(this.config.url);
-      const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
+      const send = transport(url.protocol);
       const headers = {
         ...this.config.headers,
         'Content-Type': this.config.protocol === 'http/json' ? 'application/json' : 'application/x-protobuf',

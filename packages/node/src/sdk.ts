@@ -19,6 +19,7 @@ import {
   ParentBasedSampler,
   type Sampler,
   SimpleSpanProcessor,
+  type SpanExporter,
   type SpanProcessor,
   TraceIdRatioBasedSampler,
   TracerProvider,
@@ -73,13 +74,9 @@ function createPropagator(config: PresetConfig): TextMapPropagator {
   return new CompositePropagator({ propagators });
 }
 
-function createSpanProcessors(config: PresetConfig, deadline: ExportDeadline): SpanProcessor[] {
+function createSpanProcessors(config: PresetConfig, exporter: SpanExporter | undefined): SpanProcessor[] {
   const processors: SpanProcessor[] = [];
-  if (config.traces.enabled) {
-    const exporter = new RedactingSpanExporter(
-      createSpanExporter(config.traces, deadline),
-      config.privacy.captureUrlQuery,
-    );
+  if (exporter) {
     processors.push(
       new BatchSpanProcessor({
         exporter,
@@ -124,11 +121,14 @@ export function startSdk(config: PresetConfig, options: SdkOptions): RunningSdk 
   context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
   propagation.setGlobalPropagator(createPropagator(config));
   const deadline = new ExportDeadline();
+  const spanExporter = config.traces.enabled
+    ? new RedactingSpanExporter(createSpanExporter(config.traces, deadline), config.privacy.captureUrlQuery)
+    : undefined;
   const tracerProvider = new TracerProvider({
     resource,
     sampler: createSampler(config),
     spanLimits: config.spanLimits,
-    spanProcessors: createSpanProcessors(config, deadline),
+    spanProcessors: createSpanProcessors(config, spanExporter),
   });
   trace.setGlobalTracerProvider(tracerProvider);
   const meterProvider = createMeterProvider(config, resource, deadline);
@@ -163,6 +163,8 @@ export function startSdk(config: PresetConfig, options: SdkOptions): RunningSdk 
 
   const flush = async () => {
     await Promise.all([tracerProvider.forceFlush(), meterProvider.forceFlush()]);
+    // The batch processor hands spans over without waiting for delivery; wait for it here.
+    await spanExporter?.forceFlush?.();
   };
   let stopping: Promise<void> | undefined;
   const shutdown = () => {
