@@ -79,8 +79,10 @@ function point(metric: ReceivedMetric, attributes: Record<string, unknown>) {
 describe.each([
   { kind: 'ESM', script: 'stack-app.mjs', flag: '--import' as const },
   { kind: 'CommonJS', script: 'stack-app.cjs', flag: '--require' as const },
+  // With in-thread module hooks (Node >= 22.22.3 / 24.11.1) even --require instruments ES modules.
+  { kind: 'ESM (required)', script: 'stack-app.mjs', flag: '--require' as const },
 ])('$kind app under $flag', ({ kind, script, flag }) => {
-  const serviceName = `stack-app-${kind.toLowerCase()}`;
+  const serviceName = `stack-app-${kind.toLowerCase().replace(/\W+/g, '-')}`;
 
   it('exports one trace with server, express, pg and redis spans carrying semconv attributes', async () => {
     app = startApp(script, flag, { OTEL_SERVICE_NAME: serviceName });

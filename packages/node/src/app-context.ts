@@ -22,22 +22,31 @@ function entryDir(): string {
   return process.cwd();
 }
 
-export function appContext(): AppContext {
-  const dir = entryDir();
+function ancestorsOf(dir: string): string[] {
   const ancestors: string[] = [];
   for (let current = dir; ; current = dirname(current)) {
     ancestors.push(current);
-    if (dirname(current) === current) break;
+    if (dirname(current) === current) return ancestors;
   }
+}
+
+/**
+ * The directory of the package that `require(pkg)` from `fromDir` would load, found the way Node
+ * looks up bare specifiers. A package.json check instead of require.resolve, which fails for
+ * ESM-only packages and for packages whose "exports" hide package.json.
+ */
+export function findPackageDir(pkg: string, fromDir: string): string | undefined {
+  return ancestorsOf(fromDir)
+    .map((dir) => join(dir, 'node_modules', pkg))
+    .find((dir) => existsSync(join(dir, 'package.json')));
+}
+
+export function appContext(): AppContext {
+  const dir = entryDir();
+  const ancestors = ancestorsOf(dir);
   const cache = new Map<string, string | undefined>();
   const packageDir = (pkg: string): string | undefined => {
-    if (!cache.has(pkg)) {
-      // A package.json check instead of require.resolve: ESM-only packages have no "require" export.
-      const found = ancestors
-        .map((d) => join(d, 'node_modules', pkg))
-        .find((d) => existsSync(join(d, 'package.json')));
-      cache.set(pkg, found);
-    }
+    if (!cache.has(pkg)) cache.set(pkg, findPackageDir(pkg, dir));
     return cache.get(pkg);
   };
   return {

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 // Start-up checks for the mistakes that silently lose telemetry, and the redacted start-up summary.
 import { readFileSync, realpathSync } from 'node:fs';
-import { dirname, sep } from 'node:path';
-import type { AppContext } from './app-context.js';
+import { sep } from 'node:path';
+import { type AppContext, findPackageDir } from './app-context.js';
 import type { PresetConfig } from './config.js';
 import { redactUrl } from './env.js';
 import { log } from './logging.js';
@@ -23,9 +23,9 @@ export function warnIfLoadedEarly(packages: readonly string[]): void {
   }
 }
 
-function ownPackageDir(pkg: string): string | undefined {
+function realDir(dir: string | undefined): string | undefined {
   try {
-    return realpathSync(dirname(require.resolve(`${pkg}/package.json`)));
+    return dir === undefined ? undefined : realpathSync(dir);
   } catch {
     return undefined;
   }
@@ -45,18 +45,12 @@ function versionAt(dir: string): string {
  */
 export function warnIfDuplicated(app: AppContext, packages: readonly string[]): void {
   for (const pkg of packages) {
-    const ours = ownPackageDir(pkg);
-    const theirs = app.packageDir(pkg);
-    if (!ours || !theirs) continue;
-    let theirsReal: string;
-    try {
-      theirsReal = realpathSync(theirs);
-    } catch {
-      continue;
-    }
-    if (theirsReal !== ours) {
+    // __dirname is the bundle's directory: what the preset itself loads for `pkg`.
+    const ours = realDir(findPackageDir(pkg, __dirname));
+    const theirs = realDir(app.packageDir(pkg));
+    if (ours && theirs && theirs !== ours) {
       log.warn(
-        `two copies of ${pkg}: ${theirsReal} (${versionAt(theirsReal)}) used by the app and ${ours} ` +
+        `two copies of ${pkg}: ${theirs} (${versionAt(theirs)}) used by the app and ${ours} ` +
           `(${versionAt(ours)}) used by the preset. Deduplicate them (npm dedupe) so telemetry is not split.`,
       );
     }

@@ -1,41 +1,24 @@
 // SPDX-License-Identifier: Apache-2.0
-// Wires providers, exporters and instrumentations from a PresetConfig. No NodeSDK: composing the
-// pieces directly keeps start-up to what the config asks for and leaves env parsing in one place.
-import { context, metrics, propagation, type TextMapPropagator, trace } from '@opentelemetry/api';
+// Starts telemetry from a PresetConfig: resource, providers, instrumentations, ESM hooks and the
+// shutdown path. No NodeSDK: composing the pieces directly keeps start-up to what the config asks for
+// and leaves env parsing in one place.
+import { context, metrics, propagation, trace } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
-import {
-  CompositePropagator,
-  setGlobalErrorHandler,
-  W3CBaggagePropagator,
-  W3CTraceContextPropagator,
-} from '@opentelemetry/core';
+import { setGlobalErrorHandler } from '@opentelemetry/core';
 import type { Instrumentation } from '@opentelemetry/instrumentation';
 import type { MeterProvider } from '@opentelemetry/sdk-metrics';
-import {
-  AlwaysOffSampler,
-  AlwaysOnSampler,
-  BatchSpanProcessor,
-  ConsoleSpanExporter,
-  ParentBasedSampler,
-  type Sampler,
-  SimpleSpanProcessor,
-  type SpanExporter,
-  type SpanProcessor,
-  TraceIdRatioBasedSampler,
-  TracerProvider,
-} from '@opentelemetry/sdk-trace';
+import type { TracerProvider } from '@opentelemetry/sdk-trace';
 import { appContext } from './app-context.js';
 import type { PresetConfig } from './config.js';
 import { startupSummary, warnIfDuplicated, warnIfLoadedEarly } from './diagnostics.js';
 import { startEsmHook } from './esm-hook.js';
-import { createSpanExporter } from './exporters.js';
 import { type InstrumentationSpec, selectInstrumentations } from './instrumentations.js';
 import { log } from './logging.js';
 import { createMeterProvider, registerProcessMetrics } from './metrics.js';
 import { ExportDeadline, isExportFailure } from './otlp-http.js';
-import { RedactingSpanExporter } from './privacy.js';
 import { buildResource, resolveServiceName } from './resource.js';
 import { installShutdownHandlers, withTimeout } from './shutdown.js';
+import { createPropagator, createTracing } from './tracing.js';
 
 export interface RunningSdk {
   tracerProvider: TracerProvider;
@@ -52,46 +35,6 @@ export interface SdkOptions {
   canAwaitEsmHook: boolean;
   /** Extra instrumentations (ours or the app's), enabled alongside the table's. */
   extraInstrumentations: Instrumentation[];
-}
-
-function createSampler(config: PresetConfig): Sampler {
-  const { name, ratio } = config.sampler;
-  const root: Record<string, () => Sampler> = {
-    always_on: () => new AlwaysOnSampler(),
-    always_off: () => new AlwaysOffSampler(),
-    traceidratio: () => new TraceIdRatioBasedSampler(ratio),
-  };
-  if (name.startsWith('parentbased_')) {
-    return new ParentBasedSampler({ root: root[name.slice('parentbased_'.length)]!() });
-  }
-  return root[name]!();
-}
-
-function createPropagator(config: PresetConfig): TextMapPropagator {
-  const propagators: TextMapPropagator[] = [];
-  if (config.propagators.includes('tracecontext')) propagators.push(new W3CTraceContextPropagator());
-  if (config.propagators.includes('baggage')) propagators.push(new W3CBaggagePropagator());
-  return new CompositePropagator({ propagators });
-}
-
-function createSpanProcessors(config: PresetConfig, exporter: SpanExporter | undefined): SpanProcessor[] {
-  const processors: SpanProcessor[] = [];
-  if (exporter) {
-    processors.push(
-      new BatchSpanProcessor({
-        exporter,
-        scheduledDelayMillis: config.batch.scheduleDelayMs,
-        maxQueueSize: config.batch.maxQueueSize,
-        maxExportBatchSize: config.batch.maxExportBatchSize,
-        exportTimeoutMillis: config.batch.exportTimeoutMs,
-      }),
-    );
-  }
-  if (config.traces.console) {
-    const exporter = new RedactingSpanExporter(new ConsoleSpanExporter(), config.privacy.captureUrlQuery);
-    processors.push(new SimpleSpanProcessor({ exporter }));
-  }
-  return processors;
 }
 
 function createInstrumentation(spec: InstrumentationSpec, config: PresetConfig, req: NodeJS.Require) {
@@ -121,15 +64,7 @@ export function startSdk(config: PresetConfig, options: SdkOptions): RunningSdk 
   context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
   propagation.setGlobalPropagator(createPropagator(config));
   const deadline = new ExportDeadline();
-  const spanExporter = config.traces.enabled
-    ? new RedactingSpanExporter(createSpanExporter(config.traces, deadline), config.privacy.captureUrlQuery)
-    : undefined;
-  const tracerProvider = new TracerProvider({
-    resource,
-    sampler: createSampler(config),
-    spanLimits: config.spanLimits,
-    spanProcessors: createSpanProcessors(config, spanExporter),
-  });
+  const { tracerProvider, exporter: spanExporter } = createTracing(config, resource, deadline);
   trace.setGlobalTracerProvider(tracerProvider);
   const meterProvider = createMeterProvider(config, resource, deadline);
   metrics.setGlobalMeterProvider(meterProvider);

@@ -1,0 +1,105 @@
+// SPDX-License-Identifier: Apache-2.0
+// start()/shutdown() from code, the start-up warnings, and the bundle's code cache.
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { findSpan, type OtlpReceiver, runFixture, startOtlpReceiver } from '@otel-preset/test-utils';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const fixture = (name: string) => fileURLToPath(new URL(`../fixtures/${name}`, import.meta.url));
+const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
+
+let receiver: OtlpReceiver;
+const scratch: string[] = [];
+beforeAll(async () => {
+  receiver = await startOtlpReceiver();
+});
+afterAll(async () => {
+  await receiver.close();
+  for (const dir of scratch) rmSync(dir, { recursive: true, force: true });
+});
+const tempDir = () => {
+  const dir = mkdtempSync(join(tmpdir(), 'otel-preset-test-'));
+  scratch.push(dir);
+  return dir;
+};
+
+describe('programmatic start', () => {
+  it('instruments what is loaded after start() and exports on shutdown()', async () => {
+    receiver.reset();
+    const result = await runFixture({
+      script: fixture('programmatic.cjs'),
+      env: { OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url, OTEL_BSP_SCHEDULE_DELAY: '60000' },
+    });
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout).toContain('second start is the same handle: true');
+    expect(result.stderr).toBe('');
+    const spans = receiver.spans();
+    const server = findSpan(spans, { kind: 'SERVER', attributes: { 'http.route': '/orders/:id' } });
+    expect(server?.resource['service.name']).toBe('programmatic');
+    const custom = findSpan(spans, { name: 'load order' });
+    expect(custom?.traceId).toBe(server?.traceId);
+  });
+
+  it('warns when an instrumented package was loaded before start()', async () => {
+    const result = await runFixture({
+      script: fixture('programmatic.cjs'),
+      env: { EARLY_EXPRESS: '1', OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url },
+    });
+    expect(result.code).toBe(0);
+    expect(result.stderr).toMatch(
+      /'express' was loaded before the preset started, so it is not instrumented/,
+    );
+  });
+});
+
+describe('start-up diagnostics', () => {
+  it('warns when the app resolves its own copy of @opentelemetry/api', async () => {
+    const app = tempDir();
+    mkdirSync(join(app, 'node_modules', '@opentelemetry'), { recursive: true });
+    cpSync(join(repoRoot, 'node_modules/@opentelemetry/api'), join(app, 'node_modules/@opentelemetry/api'), {
+      recursive: true,
+    });
+    writeFileSync(join(app, 'app.cjs'), "process.stdout.write('ran\\n');\n");
+    const result = await runFixture({
+      script: join(app, 'app.cjs'),
+      cwd: app,
+      nodeOptions: ['--require', join(repoRoot, 'packages/node/register.cjs')],
+      env: { OTEL_SERVICE_NAME: 'dup', OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url },
+    });
+    expect(result.stdout).toBe('ran\n');
+    expect(result.stderr).toMatch(
+      /two copies of @opentelemetry\/api: .*used by the app and .*used by the preset/,
+    );
+  });
+});
+
+describe('bundle code cache', () => {
+  it('is written per user on first start, reused, and a corrupt cache is replaced without harm', async () => {
+    const tmp = tempDir();
+    const run = () =>
+      runFixture({
+        script: fixture('exit-code.cjs'),
+        nodeOptions: ['--require', '@otel-preset/node/register'],
+        env: {
+          TMPDIR: tmp,
+          OTEL_SERVICE_NAME: 'cache',
+          OTEL_TRACES_EXPORTER: 'none',
+          OTEL_METRICS_EXPORTER: 'none',
+        },
+      });
+    expect((await run()).code).toBe(3);
+    const [dir] = readdirSync(tmp).filter((name) => name.startsWith('otel-preset-'));
+    expect(dir).toBeDefined();
+    const cacheDir = join(tmp, dir!);
+    const [file] = readdirSync(cacheDir);
+    expect(file).toMatch(/\.v8cache$/);
+
+    writeFileSync(join(cacheDir, file!), 'not a code cache');
+    const again = await run();
+    expect(again.code).toBe(3);
+    expect(again.stderr).toBe('');
+    expect(readdirSync(cacheDir)).toEqual([file]);
+  });
+});
