@@ -2,11 +2,10 @@
 // Start-up and shutdown behaviour: the app must exit exactly as it would without the preload, with
 // its telemetry flushed, whatever the environment says.
 import { createServer, type Server } from 'node:net';
-import { fileURLToPath } from 'node:url';
-import { type OtlpReceiver, runFixture, startFixture, startOtlpReceiver } from '@otel-preset/test-utils';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { type OtlpReceiver, runFixture, startOtlpReceiver } from '@otel-preset/test-utils';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { fixturePath as fixture, requestApp, startStackApp } from './stack.js';
 
-const fixture = (name: string) => fileURLToPath(new URL(`../fixtures/${name}`, import.meta.url));
 const IMPORT = ['--import', '@otel-preset/node/register'];
 const REQUIRE = ['--require', '@otel-preset/node/register'];
 
@@ -47,13 +46,8 @@ describe('shutdown', () => {
 
   it('on SIGTERM with no app handler: flushes, then dies of the signal as it would without us', async () => {
     receiver.reset();
-    const app = startFixture({
-      script: fixture('stack-app.mjs'),
-      nodeOptions: IMPORT,
-      env: { ...exporting(), PG_URL: inject('pgUrl'), REDIS_URL: inject('redisUrl') },
-    });
-    const [, port] = await app.waitForOutput(/listening (\d+)/);
-    expect((await fetch(`http://127.0.0.1:${port}/users/5`)).status).toBe(200);
+    const app = startStackApp({ script: 'stack-app.mjs', flag: '--import', receiver, env: exporting() });
+    expect((await requestApp(app, '/users/5')).status).toBe(200);
     const exit = await app.kill('SIGTERM');
     expect(exit).toEqual({ code: null, signal: 'SIGTERM' });
     expect(receiver.spans().some((span) => span.attributes['http.route'] === '/users/:id')).toBe(true);
@@ -61,13 +55,13 @@ describe('shutdown', () => {
 
   it("on SIGTERM with the app's own handler: flushes and leaves the exit to the app", async () => {
     receiver.reset();
-    const app = startFixture({
-      script: fixture('stack-app.cjs'),
-      nodeOptions: REQUIRE,
-      env: { ...exporting(), APP_SIGTERM: '1', PG_URL: inject('pgUrl'), REDIS_URL: inject('redisUrl') },
+    const app = startStackApp({
+      script: 'stack-app.cjs',
+      flag: '--require',
+      receiver,
+      env: { ...exporting(), APP_SIGTERM: '1' },
     });
-    const [, port] = await app.waitForOutput(/listening (\d+)/);
-    expect((await fetch(`http://127.0.0.1:${port}/users/6`)).status).toBe(200);
+    expect((await requestApp(app, '/users/6')).status).toBe(200);
     const exit = await app.kill('SIGTERM');
     expect(app.stdout()).toContain('app handled SIGTERM');
     expect(exit).toEqual({ code: 0, signal: null });
@@ -80,19 +74,17 @@ describe('shutdown', () => {
     await new Promise<void>((resolve) => blackhole.listen(0, '127.0.0.1', resolve));
     const { port: sinkPort } = blackhole.address() as import('node:net').AddressInfo;
     try {
-      const app = startFixture({
-        script: fixture('stack-app.mjs'),
-        nodeOptions: IMPORT,
+      const app = startStackApp({
+        script: 'stack-app.mjs',
+        flag: '--import',
+        receiver,
         env: {
           ...exporting(),
           OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${sinkPort}`,
           OTEL_PRESET_SHUTDOWN_TIMEOUT: '1000',
-          PG_URL: inject('pgUrl'),
-          REDIS_URL: inject('redisUrl'),
         },
       });
-      const [, port] = await app.waitForOutput(/listening (\d+)/);
-      expect((await fetch(`http://127.0.0.1:${port}/users/8`)).status).toBe(200);
+      expect((await requestApp(app, '/users/8')).status).toBe(200);
       const started = Date.now();
       const exit = await app.kill('SIGTERM');
       // The bound is 1 s; the exporter's own timeout (10 s) must not be what ends it.

@@ -6,21 +6,16 @@
 //   ├─ request handler - /users/:id   INTERNAL @opentelemetry/instrumentation-express
 //   ├─ pg.query:SELECT otel_preset_test CLIENT @opentelemetry/instrumentation-pg
 //   └─ incr                           CLIENT  @opentelemetry/instrumentation-ioredis
-import { fileURLToPath } from 'node:url';
 import {
   type Fixture,
-  findSpan,
   formatSpans,
   type OtlpReceiver,
   type ReceivedMetric,
   type ReceivedSpan,
-  startFixture,
   startOtlpReceiver,
-  traceOf,
 } from '@otel-preset/test-utils';
-import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
-
-const fixture = (name: string) => fileURLToPath(new URL(`../fixtures/${name}`, import.meta.url));
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { requestApp, type StackAppOptions, startStackApp, waitForStackTrace } from './stack.js';
 
 let receiver: OtlpReceiver;
 let app: Fixture | undefined;
@@ -37,51 +32,24 @@ afterEach(async () => {
   receiver.reset();
 });
 
-function startApp(script: string, flag: '--import' | '--require', env: Record<string, string> = {}): Fixture {
-  return startFixture({
-    script: fixture(script),
-    nodeOptions: [flag, '@otel-preset/node/register'],
-    env: {
-      PG_URL: inject('pgUrl'),
-      REDIS_URL: inject('redisUrl'),
-      OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
-      OTEL_METRIC_EXPORT_INTERVAL: '300',
-      OTEL_BSP_SCHEDULE_DELAY: '100',
-      ...env,
-    },
-  });
-}
-
-async function request(path: string): Promise<Response> {
-  const [, port] = (await app!.waitForOutput(/listening (\d+)/)) as RegExpMatchArray;
-  return fetch(`http://127.0.0.1:${port}${path}`);
-}
-
-/** Spans of the trace rooted at the SERVER span for `route`, once all four layers have arrived. */
-async function traceFor(route: string): Promise<{ server: ReceivedSpan; spans: ReceivedSpan[] }> {
-  const complete = (spans: ReceivedSpan[]) => {
-    const server = findSpan(spans, { kind: 'SERVER', attributes: { 'http.route': route } });
-    if (!server) return false;
-    const trace = traceOf(spans, server.traceId);
-    return ['pg', 'ioredis', 'express'].every((lib) =>
-      trace.some((span) => span.scope.name === `@opentelemetry/instrumentation-${lib}`),
-    );
-  };
-  const spans = await receiver.waitForSpans(complete, 20_000);
-  const server = findSpan(spans, { kind: 'SERVER', attributes: { 'http.route': route } })!;
-  return { server, spans: traceOf(spans, server.traceId) };
-}
+const startApp = (
+  script: StackAppOptions['script'],
+  flag: StackAppOptions['flag'],
+  env?: Record<string, string>,
+) => startStackApp({ script, flag, receiver, env });
+const request = (path: string) => requestApp(app!, path);
+const traceFor = (route: string) => waitForStackTrace(receiver, route);
 
 function point(metric: ReceivedMetric, attributes: Record<string, unknown>) {
   return metric.dataPoints.find((dp) => Object.entries(attributes).every(([k, v]) => dp.attributes[k] === v));
 }
 
 describe.each([
-  { kind: 'ESM', script: 'stack-app.mjs', flag: '--import' as const },
-  { kind: 'CommonJS', script: 'stack-app.cjs', flag: '--require' as const },
+  { kind: 'ESM', script: 'stack-app.mjs', flag: '--import' },
+  { kind: 'CommonJS', script: 'stack-app.cjs', flag: '--require' },
   // With in-thread module hooks (Node >= 22.22.3 / 24.11.1) even --require instruments ES modules.
-  { kind: 'ESM (required)', script: 'stack-app.mjs', flag: '--require' as const },
-])('$kind app under $flag', ({ kind, script, flag }) => {
+  { kind: 'ESM (required)', script: 'stack-app.mjs', flag: '--require' },
+] as const)('$kind app under $flag', ({ kind, script, flag }) => {
   const serviceName = `stack-app-${kind.toLowerCase().replace(/\W+/g, '-')}`;
 
   it('exports one trace with server, express, pg and redis spans carrying semconv attributes', async () => {

@@ -6,8 +6,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { findSpan, type OtlpReceiver, runFixture, startOtlpReceiver } from '@otel-preset/test-utils';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { fixturePath as fixture } from './stack.js';
 
-const fixture = (name: string) => fileURLToPath(new URL(`../fixtures/${name}`, import.meta.url));
 const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
 
 let receiver: OtlpReceiver;

@@ -10,6 +10,8 @@ export interface FixtureOptions {
   cwd?: string;
   /** Node CLI flags placed before the script, e.g. `['--import', '@otel-preset/node/register']`. */
   nodeOptions?: string[];
+  /** Node binary to run; defaults to the one running the tests. */
+  node?: string;
 }
 
 export interface FixtureExit {
@@ -66,11 +68,11 @@ function describeExit(exit: FixtureExit): string {
 
 /**
  * Spawns `script` with the Node binary running the tests (under Vitest that is
- * the pinned Node, not whatever `node` is on PATH).
+ * the pinned Node, not whatever `node` is on PATH) unless `node` names another.
  */
 export function startFixture(options: FixtureOptions): Fixture {
   const argv = [...(options.nodeOptions ?? []), options.script, ...(options.args ?? [])];
-  const child: ChildProcess = spawn(process.execPath, argv, {
+  const child: ChildProcess = spawn(options.node ?? process.execPath, argv, {
     cwd: options.cwd,
     env: childEnv(options.env),
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -1,0 +1,63 @@
+// SPDX-License-Identifier: Apache-2.0
+// Shared by the suites that run test/fixtures/stack-app.{mjs,cjs} (express + pg + ioredis) under the
+// preload: starting it, calling it, and waiting for its complete trace.
+import { fileURLToPath } from 'node:url';
+import {
+  type Fixture,
+  findSpan,
+  type OtlpReceiver,
+  type ReceivedSpan,
+  startFixture,
+  traceOf,
+} from '@otel-preset/test-utils';
+import { inject } from 'vitest';
+
+export const fixturePath = (name: string) => fileURLToPath(new URL(`../fixtures/${name}`, import.meta.url));
+
+export interface StackAppOptions {
+  script: 'stack-app.mjs' | 'stack-app.cjs';
+  flag: '--import' | '--require';
+  receiver: OtlpReceiver;
+  env?: Record<string, string>;
+  node?: string;
+}
+
+/** Starts the stack app under the preload, exporting to `receiver` quickly (100 ms spans, 300 ms metrics). */
+export function startStackApp({ script, flag, receiver, env = {}, node }: StackAppOptions): Fixture {
+  return startFixture({
+    script: fixturePath(script),
+    nodeOptions: [flag, '@otel-preset/node/register'],
+    node,
+    env: {
+      PG_URL: inject('pgUrl'),
+      REDIS_URL: inject('redisUrl'),
+      OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
+      OTEL_METRIC_EXPORT_INTERVAL: '300',
+      OTEL_BSP_SCHEDULE_DELAY: '100',
+      ...env,
+    },
+  });
+}
+
+export async function requestApp(app: Fixture, path: string): Promise<Response> {
+  const [, port] = (await app.waitForOutput(/listening (\d+)/)) as RegExpMatchArray;
+  return fetch(`http://127.0.0.1:${port}${path}`);
+}
+
+/** Spans of the trace rooted at the SERVER span for `route`, once all four layers have arrived. */
+export async function waitForStackTrace(
+  receiver: OtlpReceiver,
+  route: string,
+): Promise<{ server: ReceivedSpan; spans: ReceivedSpan[] }> {
+  const complete = (spans: ReceivedSpan[]) => {
+    const server = findSpan(spans, { kind: 'SERVER', attributes: { 'http.route': route } });
+    if (!server) return false;
+    const trace = traceOf(spans, server.traceId);
+    return ['pg', 'ioredis', 'express'].every((lib) =>
+      trace.some((span) => span.scope.name === `@opentelemetry/instrumentation-${lib}`),
+    );
+  };
+  const spans = await receiver.waitForSpans(complete, 20_000);
+  const server = findSpan(spans, { kind: 'SERVER', attributes: { 'http.route': route } })!;
+  return { server, spans: traceOf(spans, server.traceId) };
+}
