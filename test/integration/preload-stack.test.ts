@@ -14,7 +14,7 @@ import {
   type ReceivedSpan,
   startOtlpReceiver,
 } from '@otel-preset/test-utils';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { requestApp, type StackAppOptions, startStackApp, waitForStackTrace } from './stack.js';
 
 let receiver: OtlpReceiver;
@@ -157,6 +157,19 @@ describe.each([
     const rss = await receiver.waitForMetric('process.memory.usage');
     expect(rss.dataPoints[0]!.value!).toBeGreaterThan(10 * 1024 * 1024);
     await receiver.waitForMetric('nodejs.eventloop.utilization');
+    // The exporter's own requests to the collector are not telemetry about the app. By the third
+    // metric export, the first two exports' requests would have been recorded.
+    await vi.waitFor(
+      () =>
+        expect(receiver.requests.filter((r) => r.path === '/v1/metrics').length).toBeGreaterThanOrEqual(3),
+      { timeout: 10_000 },
+    );
+    const exportCalls = receiver
+      .metrics()
+      .filter((metric) => metric.name === 'http.client.request.duration')
+      .flatMap((metric) => metric.dataPoints)
+      .filter((dp) => dp.attributes['server.port'] === receiver.port);
+    expect(exportCalls).toEqual([]);
     expect(http.resource['service.name']).toBe(serviceName);
   });
 });

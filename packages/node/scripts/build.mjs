@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 // Bundles the preset into one CommonJS file: one compile instead of hundreds of module loads at
-// start-up. The OTel API and the module-hook libraries stay external because they must be shared
-// with the app and with other instrumentation packages; two copies of either split their state.
+// start-up.
 import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
@@ -9,7 +8,9 @@ import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const EXTERNAL = ['@opentelemetry/api', 'import-in-the-middle', 'require-in-the-middle'];
+// Shared with the app and other instrumentation packages: the API's globals and import-in-the-middle's
+// hook registry only work as one copy. require-in-the-middle keeps no shared state, so it is bundled.
+const EXTERNAL = ['@opentelemetry/api', 'import-in-the-middle'];
 
 // The OTel packages ship CommonJS and ESM builds, and their CommonJS builds require each other. Resolving
 // every bundled require() to the ESM build leaves one copy of each package, and lets esbuild drop the

@@ -113,6 +113,20 @@ function exporterChoice(reader: EnvReader, name: string): { enabled: boolean; co
   return { enabled: otlp, console };
 }
 
+const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+const HEADER_VALUE = /^[\t\x20-\x7e\x80-\xff]*$/;
+
+/** Headers Node would refuse to send are dropped here, with a warning, rather than failing every export. */
+function httpHeaders(reader: EnvReader, name: string): Record<string, string> {
+  const headers = reader.keyValues(name, true);
+  for (const [key, value] of Object.entries(headers)) {
+    if (HEADER_NAME.test(key) && HEADER_VALUE.test(value)) continue;
+    reader.warn(name, `${key}=<redacted>`, 'is not a valid HTTP header', 'the other headers');
+    delete headers[key];
+  }
+  return headers;
+}
+
 function signalConfig(reader: EnvReader, signal: 'traces' | 'metrics'): OtlpSignalConfig {
   const upper = signal.toUpperCase();
   const pick = <T extends string>(suffix: string, allowed: readonly T[], fallback: T): T => {
@@ -126,8 +140,8 @@ function signalConfig(reader: EnvReader, signal: 'traces' | 'metrics'): OtlpSign
     ...exporterChoice(reader, `OTEL_${upper}_EXPORTER`),
     url: signalUrl(reader, signal),
     headers: {
-      ...reader.keyValues('OTEL_EXPORTER_OTLP_HEADERS', true),
-      ...reader.keyValues(`OTEL_EXPORTER_OTLP_${upper}_HEADERS`, true),
+      ...httpHeaders(reader, 'OTEL_EXPORTER_OTLP_HEADERS'),
+      ...httpHeaders(reader, `OTEL_EXPORTER_OTLP_${upper}_HEADERS`),
     },
     protocol,
     compression,

@@ -5,6 +5,7 @@ import type { IncomingMessage } from 'node:http';
 import type { Instrumentation } from '@opentelemetry/instrumentation';
 import type { PresetConfig } from './config.js';
 import { log } from './logging.js';
+import { EXPORTER_USER_AGENT } from './otlp-http.js';
 import { sanitizeSql } from './privacy.js';
 
 export interface InstrumentationSpec {
@@ -30,6 +31,11 @@ const bundled: InstrumentationSpec[] = [
       return new HttpInstrumentation({
         ignoreIncomingRequestHook: (request: IncomingMessage) =>
           ignored.size > 0 && ignored.has((request.url ?? '').split('?', 1)[0] ?? ''),
+        // Suppressed tracing still records http.client.request.duration; exports are not app traffic.
+        ignoreOutgoingRequestHook: (request) => {
+          const headers = request.headers as Record<string, unknown> | undefined;
+          return headers?.['User-Agent'] === EXPORTER_USER_AGENT;
+        },
       });
     },
   },

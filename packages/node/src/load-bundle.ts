@@ -41,7 +41,6 @@ function compileWithCache(file: string, source: string): { script: Script; save:
   const script = new Script((Module as ModuleStatics).wrap(source), { filename: file, cachedData });
   const save = () => {
     if (cachedData && !script.cachedDataRejected) return;
-    // After the first run, so functions compiled during start-up are in the cache too.
     const temporary = `${cacheFile}.${process.pid}`;
     writeFileSync(temporary, script.createCachedData(), { mode: 0o600 });
     renameSync(temporary, cacheFile);
@@ -77,11 +76,14 @@ export function loadPreset<T, R>(file: string, start: (preset: T) => R): R {
     delete statics._cache[file];
     preset = Module.createRequire(file)(file) as T;
   }
-  const result = start(preset);
-  try {
-    save();
-  } catch {
-    // A read-only or full tmpdir only costs the next start its cache.
-  }
-  return result;
+  // Written on the way out, so the cache also holds what ran after start-up: the module hooks that
+  // patch the app's packages and the export path of the final flush.
+  process.once('exit', () => {
+    try {
+      save();
+    } catch {
+      // A read-only or full tmpdir only costs the next start its cache.
+    }
+  });
+  return start(preset);
 }

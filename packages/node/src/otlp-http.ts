@@ -29,6 +29,8 @@ const gzipAsync = (body: Uint8Array) =>
   });
 const RETRYABLE_STATUS = new Set([429, 502, 503, 504]);
 const INITIAL_BACKOFF_MS = 500;
+/** Marks our export requests so the http instrumentation leaves them alone (no span, no metric). */
+export const EXPORTER_USER_AGENT = 'otel-preset-node-exporter';
 const MAX_BACKOFF_MS = 5_000;
 
 /** Marks failures this transport has already reported, so the SDK's error handler stays quiet. */
@@ -110,6 +112,15 @@ export class OtlpHttpSender {
 
   /** Sends one serialized request, retrying transient failures until the timeout; never rejects. */
   async send(body: Uint8Array): Promise<Attempt> {
+    try {
+      return await this.sendWithRetries(body);
+    } catch (error) {
+      // E.g. a header value Node refuses to send: not retryable, and never an unhandled rejection.
+      return this.settle({ ok: false, retryable: false, reason: (error as Error).message });
+    }
+  }
+
+  private async sendWithRetries(body: Uint8Array): Promise<Attempt> {
     const started = Date.now();
     const deadline = () => this.shutdownDeadline.clamp(started + this.config.timeoutMs);
     const payload = this.config.compression === 'gzip' ? await gzipAsync(body) : body;
@@ -156,7 +167,7 @@ export class OtlpHttpSender {
         ...this.config.headers,
         'Content-Type': this.config.protocol === 'http/json' ? 'application/json' : 'application/x-protobuf',
         'Content-Length': String(payload.byteLength),
-        'User-Agent': 'otel-preset-node',
+        'User-Agent': EXPORTER_USER_AGENT,
         ...(this.config.compression === 'gzip' ? { 'Content-Encoding': 'gzip' } : {}),
       };
       let request: ClientRequest;

@@ -324,6 +324,13 @@ const malformed: Record<string, Malformed> = {
     check: (c) => c.privacy.captureUrlQuery,
     expected: false,
   },
+  'header value with a line break': {
+    env: { OTEL_EXPORTER_OTLP_TRACES_HEADERS: 'x-token=abc%0Adef,x-team=ai' },
+    shown: 'x-token=<redacted>',
+    fallback: 'the other headers',
+    check: (c) => c.traces.headers,
+    expected: { 'x-team': 'ai' },
+  },
   'span attribute count limit zero': {
     env: { OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT: '0' },
     shown: '0',

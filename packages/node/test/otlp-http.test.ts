@@ -129,6 +129,19 @@ describe('OtlpHttpSender', () => {
     }
   });
 
+  it('reports a header value Node refuses to send instead of throwing', async () => {
+    const warnings = captureWarnings();
+    const sender = new OtlpHttpSender(
+      'traces',
+      signal({ headers: { 'x-bad': 'line\nbreak' } }),
+      new ExportDeadline(),
+    );
+    const attempt = await sender.send(BODY);
+    expect(attempt).toMatchObject({ ok: false, retryable: false });
+    expect(receiver.requests).toHaveLength(0);
+    expect(warnings.join('')).toMatch(/cannot export traces .*Invalid character in header/);
+  });
+
   it('sends uncompressed JSON when configured', async () => {
     const sender = new OtlpHttpSender(
       'traces',
