@@ -4,7 +4,7 @@
 import { type Env, EnvReader } from './env.js';
 import { LOG_LEVELS, type LogLevel } from './logging.js';
 
-export const PRESET_PREFIX = 'OTEL_PRESET_';
+const PRESET_PREFIX = 'OTEL_PRESET_';
 
 export type OtlpProtocol = 'http/protobuf' | 'http/json';
 export type SamplerName =
@@ -66,10 +66,10 @@ export interface ResolvedConfig {
 }
 
 export const DEFAULT_ENDPOINT = 'http://localhost:4318';
-export const DEFAULT_METRIC_INTERVAL_MS = 15_000;
-export const DEFAULT_SHUTDOWN_TIMEOUT_MS = 2_000;
-export const DEFAULT_RESOURCE_DETECTORS = ['env', 'host', 'os', 'process', 'serviceinstance'];
-export const KNOWN_RESOURCE_DETECTORS = [
+const DEFAULT_METRIC_INTERVAL_MS = 15_000;
+const DEFAULT_SHUTDOWN_TIMEOUT_MS = 2_000;
+const DEFAULT_RESOURCE_DETECTORS = ['env', 'host', 'os', 'process', 'serviceinstance'];
+const KNOWN_RESOURCE_DETECTORS = [
   ...DEFAULT_RESOURCE_DETECTORS,
   'container',
   'aws',

@@ -26,7 +26,7 @@ export interface StartOptions {
 }
 
 export interface PresetHandle {
-  /** Resolved configuration (frozen); undefined when the SDK is disabled. */
+  /** Resolved configuration (frozen); undefined only when start-up itself failed. */
   config: PresetConfig | undefined;
   /** Resolves when ESM instrumentation hooks are in place. */
   ready: Promise<void>;

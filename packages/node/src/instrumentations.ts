@@ -147,7 +147,7 @@ const optIn: InstrumentationSpec[] = Object.entries(OPT_IN).map(([name, { pkg, c
   },
 }));
 
-export const INSTRUMENTATIONS: readonly InstrumentationSpec[] = [...bundled, ...optIn];
+const INSTRUMENTATIONS: readonly InstrumentationSpec[] = [...bundled, ...optIn];
 export const INSTRUMENTATION_NAMES: readonly string[] = INSTRUMENTATIONS.map((spec) => spec.name);
 
 /** The specs to turn on: the env lists decide, and a default one only when the app has its package. */

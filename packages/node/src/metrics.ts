@@ -36,7 +36,7 @@ const HTTP_CLIENT_KEYS = [
   'error.type',
 ];
 
-export function metricViews(): ViewOptions[] {
+function metricViews(): ViewOptions[] {
   return [
     {
       instrumentName: 'http.server.request.duration',

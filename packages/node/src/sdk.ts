@@ -6,8 +6,6 @@ import { context, metrics, propagation, trace } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { setGlobalErrorHandler } from '@opentelemetry/core';
 import type { Instrumentation } from '@opentelemetry/instrumentation';
-import type { MeterProvider } from '@opentelemetry/sdk-metrics';
-import type { TracerProvider } from '@opentelemetry/sdk-trace';
 import { appContext } from './app-context.js';
 import type { PresetConfig } from './config.js';
 import { startupSummary, warnIfDuplicated, warnIfLoadedEarly } from './diagnostics.js';
@@ -21,9 +19,6 @@ import { installShutdownHandlers, withTimeout } from './shutdown.js';
 import { createPropagator, createTracing } from './tracing.js';
 
 export interface RunningSdk {
-  tracerProvider: TracerProvider;
-  meterProvider: MeterProvider;
-  instrumentations: Instrumentation[];
   /** Resolves when ESM hooks are ready (the preload awaits it before app code runs). */
   ready: Promise<void>;
   flush(): Promise<void>;
@@ -118,5 +113,5 @@ export function startSdk(config: PresetConfig, options: SdkOptions): RunningSdk 
     installShutdownHandlers({ flush, shutdown }, config.shutdown.timeoutMs);
 
   log.info(startupSummary(config, service, [...specs.map((spec) => spec.name)], esmHook.kind));
-  return { tracerProvider, meterProvider, instrumentations, ready, ...bounded };
+  return { ready, ...bounded };
 }

@@ -21,7 +21,7 @@ import { createSpanExporter } from './exporters.js';
 import type { ExportDeadline } from './otlp-http.js';
 import { RedactingSpanExporter } from './privacy.js';
 
-export function createSampler(config: PresetConfig): Sampler {
+function createSampler(config: PresetConfig): Sampler {
   const { name, ratio } = config.sampler;
   const root: Record<string, () => Sampler> = {
     always_on: () => new AlwaysOnSampler(),

@@ -13,9 +13,10 @@ beforeAll(async () => {
   await writeFile(
     join(dir, 'server.mjs'),
     [
+      // The handler goes first: output to a pipe is synchronous, so the test may signal right after it.
+      "process.on('SIGTERM', () => { console.log('stopping'); process.exit(3); });",
       "console.log('ready pid=' + process.pid + ' version=' + process.version + ' flag=' + (process.env.FIXTURE_FLAG ?? '-'));",
       "console.error('home=' + (process.env.HOME ?? 'unset') + ' args=' + process.argv.slice(2).join(','));",
-      "process.on('SIGTERM', () => { console.log('stopping'); process.exit(3); });",
       'setInterval(() => {}, 1000);',
     ].join('\n'),
   );
