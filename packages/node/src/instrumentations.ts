@@ -91,9 +91,16 @@ const bundled: InstrumentationSpec[] = [
       const capture = config.privacy.captureDbParameters;
       return new IORedisInstrumentation({
         requireParentSpan: true,
-        // Keys and values often hold user data; the command name is what dashboards group by.
-        dbStatementSerializer: (command, args) =>
-          capture ? [command, ...args.map(String)].join(' ') : command,
+        // Keys and values often hold user data; the command name is what dashboards group by. The
+        // instrumentation calls this unguarded on the app's call path, so it must not throw.
+        dbStatementSerializer: (command, args) => {
+          if (!capture) return command;
+          try {
+            return [command, ...args.map(String)].join(' ');
+          } catch {
+            return command;
+          }
+        },
       });
     },
   },
