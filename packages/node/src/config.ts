@@ -88,7 +88,8 @@ const SAMPLERS: readonly SamplerName[] = [
   'parentbased_traceidratio',
 ];
 const KNOWN_PROPAGATORS = ['tracecontext', 'baggage', 'none'];
-const KNOWN_SEMCONV_OPT_IN = /^(http|database|messaging|rpc|gen_ai_latest_experimental|[a-z_]+)(\/dup)?$/;
+// Instrumentations read the variable themselves; we only check its shape: `<domain>` or `<domain>/dup`.
+const SEMCONV_OPT_IN_TOKEN = /^[a-z_]+(\/dup)?$/;
 const DEFAULT_IGNORED_PATHS = ['/health', '/healthz', '/livez', '/readyz'];
 
 function signalUrl(reader: EnvReader, signal: 'traces' | 'metrics'): string {
@@ -196,7 +197,7 @@ export function resolveConfig({ env, instrumentationNames }: ConfigInputs): Reso
   ];
 
   const semconvStabilityOptIn = (reader.list('OTEL_SEMCONV_STABILITY_OPT_IN') ?? []).filter((item) => {
-    if (KNOWN_SEMCONV_OPT_IN.test(item)) return true;
+    if (SEMCONV_OPT_IN_TOKEN.test(item)) return true;
     reader.warn(
       'OTEL_SEMCONV_STABILITY_OPT_IN',
       item,
