@@ -170,9 +170,11 @@ export interface ConfigInputs {
   env: Env;
   /** Instrumentation names the preset knows, for validating the enable/disable lists. */
   instrumentationNames: readonly string[];
+  /** Programmatic settings from start(); they win over the environment. */
+  overrides?: { serviceName?: string; installShutdownHandlers?: boolean };
 }
 
-export function resolveConfig({ env, instrumentationNames }: ConfigInputs): ResolvedConfig {
+export function resolveConfig({ env, instrumentationNames, overrides = {} }: ConfigInputs): ResolvedConfig {
   const reader = new EnvReader(env);
   const logLevel = reader.oneOf('OTEL_LOG_LEVEL', Object.keys(LOG_LEVELS) as LogLevel[], 'warn');
   const disabled = reader.bool('OTEL_SDK_DISABLED', false);
@@ -210,7 +212,7 @@ export function resolveConfig({ env, instrumentationNames }: ConfigInputs): Reso
   const config: PresetConfig = {
     disabled,
     logLevel,
-    serviceName: reader.string('OTEL_SERVICE_NAME'),
+    serviceName: overrides.serviceName ?? reader.string('OTEL_SERVICE_NAME'),
     resourceAttributes: reader.keyValues('OTEL_RESOURCE_ATTRIBUTES', false),
     resourceDetectors,
     traces,
@@ -243,7 +245,8 @@ export function resolveConfig({ env, instrumentationNames }: ConfigInputs): Reso
     semconvStabilityOptIn,
     metricCardinalityLimit: reader.integer(`${PRESET_PREFIX}METRIC_CARDINALITY_LIMIT`, 2_000, 1, 1_000_000),
     shutdown: {
-      installHandlers: reader.bool(`${PRESET_PREFIX}SHUTDOWN_HANDLERS`, true),
+      installHandlers:
+        overrides.installShutdownHandlers ?? reader.bool(`${PRESET_PREFIX}SHUTDOWN_HANDLERS`, true),
       timeoutMs: reader.integer(`${PRESET_PREFIX}SHUTDOWN_TIMEOUT`, DEFAULT_SHUTDOWN_TIMEOUT_MS, 0, 60_000),
     },
     http: {

@@ -55,21 +55,14 @@ function startOnce(options: StartOptions, canAwaitEsmHook: boolean): PresetHandl
   }
   let handle: PresetHandle;
   try {
-    const { config: resolved, warnings } = resolveConfig({
+    const { config, warnings } = resolveConfig({
       env: options.env ?? process.env,
       instrumentationNames: INSTRUMENTATION_NAMES,
+      overrides: {
+        serviceName: options.serviceName,
+        installShutdownHandlers: options.installShutdownHandlers,
+      },
     });
-    let config = resolved;
-    if (options.serviceName || options.installShutdownHandlers !== undefined) {
-      config = {
-        ...resolved,
-        serviceName: options.serviceName ?? resolved.serviceName,
-        shutdown: {
-          ...resolved.shutdown,
-          installHandlers: options.installShutdownHandlers ?? resolved.shutdown.installHandlers,
-        },
-      };
-    }
     installDiagLogger(config.logLevel);
     for (const warning of warnings) log.warn(warning);
     if (config.disabled) {

@@ -4,6 +4,7 @@
 import { type Meter, ValueType } from '@opentelemetry/api';
 import type { Resource } from '@opentelemetry/resources';
 import {
+  ConsoleMetricExporter,
   createAllowListAttributesProcessor,
   type IMetricReader,
   MeterProvider,
@@ -66,8 +67,6 @@ export function createMeterProvider(
     );
   }
   if (config.metrics.console) {
-    const { ConsoleMetricExporter } =
-      require('@opentelemetry/sdk-metrics') as typeof import('@opentelemetry/sdk-metrics');
     readers.push(
       new PeriodicExportingMetricReader({
         exporter: new ConsoleMetricExporter(),

@@ -7,9 +7,19 @@ import type { ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace';
 
 const SQL_LITERAL = /'(?:[^']|'')*'|\$\$[\s\S]*?\$\$|(?<![\w$."])-?\b\d+(?:\.\d+)?(?:e[+-]?\d+)?\b/gi;
 
+// Apps run the same few statements over and over; remember their sanitized form (bounded).
+const sanitized = new Map<string, string>();
+const SANITIZED_CACHE_SIZE = 500;
+
 /** Replaces string, dollar-quoted and numeric literals with `?`, keeping the statement's shape. */
 export function sanitizeSql(sql: string): string {
-  return sql.replace(SQL_LITERAL, '?');
+  let result = sanitized.get(sql);
+  if (result === undefined) {
+    result = sql.replace(SQL_LITERAL, '?');
+    if (sanitized.size >= SANITIZED_CACHE_SIZE) sanitized.clear();
+    sanitized.set(sql, result);
+  }
+  return result;
 }
 
 const SENSITIVE_HEADER =

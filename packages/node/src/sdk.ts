@@ -112,6 +112,13 @@ export function startSdk(config: PresetConfig, options: SdkOptions): RunningSdk 
   if (config.shutdown.installHandlers)
     installShutdownHandlers({ flush, shutdown }, config.shutdown.timeoutMs);
 
-  log.info(startupSummary(config, service, [...specs.map((spec) => spec.name)], esmHook.kind));
+  log.info(
+    startupSummary(
+      config,
+      service,
+      specs.map((spec) => spec.name),
+      esmHook.kind,
+    ),
+  );
   return { ready, ...bounded };
 }
