@@ -121,36 +121,28 @@ interface Variant {
   metricExporter(url: string): PushMetricExporter;
 }
 
-const variants: Variant[] = [
+const protocols = [
   {
-    name: 'protobuf, gzip',
+    label: 'protobuf',
     contentType: 'application/x-protobuf',
-    contentEncoding: 'gzip',
-    traceExporter: (url) => new ProtoTraceExporter({ url, compression: CompressionAlgorithm.GZIP }),
-    metricExporter: (url) => new ProtoMetricExporter({ url, compression: CompressionAlgorithm.GZIP }),
+    Trace: ProtoTraceExporter,
+    Metric: ProtoMetricExporter,
   },
-  {
-    name: 'JSON, gzip',
-    contentType: 'application/json',
-    contentEncoding: 'gzip',
-    traceExporter: (url) => new JsonTraceExporter({ url, compression: CompressionAlgorithm.GZIP }),
-    metricExporter: (url) => new JsonMetricExporter({ url, compression: CompressionAlgorithm.GZIP }),
-  },
-  {
-    name: 'protobuf, uncompressed',
-    contentType: 'application/x-protobuf',
-    contentEncoding: '',
-    traceExporter: (url) => new ProtoTraceExporter({ url, compression: CompressionAlgorithm.NONE }),
-    metricExporter: (url) => new ProtoMetricExporter({ url, compression: CompressionAlgorithm.NONE }),
-  },
-  {
-    name: 'JSON, uncompressed',
-    contentType: 'application/json',
-    contentEncoding: '',
-    traceExporter: (url) => new JsonTraceExporter({ url, compression: CompressionAlgorithm.NONE }),
-    metricExporter: (url) => new JsonMetricExporter({ url, compression: CompressionAlgorithm.NONE }),
-  },
+  { label: 'JSON', contentType: 'application/json', Trace: JsonTraceExporter, Metric: JsonMetricExporter },
 ];
+const compressions = [
+  { label: 'gzip', contentEncoding: 'gzip', compression: CompressionAlgorithm.GZIP },
+  { label: 'uncompressed', contentEncoding: '', compression: CompressionAlgorithm.NONE },
+];
+const variants: Variant[] = compressions.flatMap(({ label: how, contentEncoding, compression }) =>
+  protocols.map(({ label, contentType, Trace, Metric }) => ({
+    name: `${label}, ${how}`,
+    contentType,
+    contentEncoding,
+    traceExporter: (url: string) => new Trace({ url, compression }),
+    metricExporter: (url: string) => new Metric({ url, compression }),
+  })),
+);
 
 async function rejectionOf(promise: Promise<unknown>): Promise<Error> {
   try {
