@@ -34,6 +34,18 @@ import {
   traceOf,
 } from '../src/index.js';
 
+// Every attribute type OTLP carries; sent by the exporters and expected back unchanged.
+const SERVER_ATTRIBUTES = {
+  'http.request.method': 'GET',
+  'http.response.status_code': 200,
+  'test.double': 1.5,
+  'test.bool': true,
+  'test.negative': -7,
+  'test.max_safe': Number.MAX_SAFE_INTEGER,
+  'test.strings': ['a', 'b'],
+  'test.ints': [1, 2, 3],
+};
+
 const TRACE_ID = '4bf92f3577b34da6a3ce929d0e0e4736';
 const ROOT_SPAN_ID = '00f067aa0ba902b7';
 const CHILD_SPAN_ID = '00f067aa0ba902b8';
@@ -76,16 +88,7 @@ async function emitSpans(exporter: SpanExporter): Promise<void> {
     {
       kind: SpanKind.SERVER,
       startTime: T0,
-      attributes: {
-        'http.request.method': 'GET',
-        'http.response.status_code': 200,
-        'test.double': 1.5,
-        'test.bool': true,
-        'test.negative': -7,
-        'test.max_safe': Number.MAX_SAFE_INTEGER,
-        'test.strings': ['a', 'b'],
-        'test.ints': [1, 2, 3],
-      },
+      attributes: SERVER_ATTRIBUTES,
     },
     ROOT_CONTEXT,
   );
@@ -191,16 +194,7 @@ describe('spans from the real OTLP trace exporters', () => {
         kind: 'SERVER',
         startTimeUnixNano: 1_700_000_000_123_456_789n,
         endTimeUnixNano: 1_700_000_000_523_456_789n,
-        attributes: {
-          'http.request.method': 'GET',
-          'http.response.status_code': 200,
-          'test.double': 1.5,
-          'test.bool': true,
-          'test.negative': -7,
-          'test.max_safe': Number.MAX_SAFE_INTEGER,
-          'test.strings': ['a', 'b'],
-          'test.ints': [1, 2, 3],
-        },
+        attributes: SERVER_ATTRIBUTES,
         status: { code: 'OK' },
         events: [],
         links: [],
