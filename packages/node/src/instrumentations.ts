@@ -105,6 +105,36 @@ const bundled: InstrumentationSpec[] = [
     },
   },
   {
+    name: 'genai',
+    defaultOn: true,
+    packages: ['openai', '@anthropic-ai/sdk', '@google/genai'],
+    create: () => {
+      const { GenAIInstrumentation } =
+        require('@otel-preset/instrumentation-genai') as typeof import('@otel-preset/instrumentation-genai');
+      return new GenAIInstrumentation();
+    },
+  },
+  {
+    name: 'bullmq',
+    defaultOn: true,
+    packages: ['bullmq'],
+    create: () => {
+      const { BullMQInstrumentation } =
+        require('@otel-preset/instrumentation-bullmq') as typeof import('@otel-preset/instrumentation-bullmq');
+      return new BullMQInstrumentation();
+    },
+  },
+  {
+    name: 'browserbase',
+    defaultOn: true,
+    packages: ['@browserbasehq/sdk', '@browserbasehq/stagehand'],
+    create: () => {
+      const { BrowserbaseInstrumentation } =
+        require('@otel-preset/instrumentation-browserbase') as typeof import('@otel-preset/instrumentation-browserbase');
+      return new BrowserbaseInstrumentation();
+    },
+  },
+  {
     name: 'runtime-node',
     defaultOn: true,
     packages: [],
