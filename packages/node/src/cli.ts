@@ -1,17 +1,21 @@
 #!/usr/bin/env node
-import { appContext } from './app-context.js';
 // SPDX-License-Identifier: Apache-2.0
 // `npx otel-preset <command>`: answers "what will the preload do with this environment?" without
-// starting anything.
+// starting anything, and prepares the environment for the bundled collector.
+import { appContext } from './app-context.js';
 import { type PresetConfig, resolveConfig } from './config.js';
 import { redactUrl } from './env.js';
 import { INSTRUMENTATION_NAMES, selectInstrumentations } from './instrumentations.js';
+import { sentryCollectorEnv, sentryOtlpTarget } from './sentry.js';
 import { VERSION } from './version.js';
 
 const USAGE = `Usage: otel-preset <command>
 
 Commands:
   config     Print the configuration the preload would use here (secrets redacted), and any warnings.
+  sentry-env [--dsn <dsn>] [--shell]
+             Print the collector's Sentry variables for SENTRY_DSN (or --dsn) as .env lines,
+             or as shell exports with --shell:  eval "$(npx otel-preset sentry-env --shell)"
   version    Print the version.
   help       Print this help.
 
@@ -31,6 +35,26 @@ function redacted(config: PresetConfig): unknown {
   };
 }
 
+function sentryEnv(args: string[]): number {
+  const dsnFlag = args.indexOf('--dsn');
+  const dsn = dsnFlag >= 0 ? args[dsnFlag + 1] : process.env['SENTRY_DSN'];
+  if (!dsn) {
+    process.stderr.write('SENTRY_DSN is not set: the collector keeps traces local (debug exporter).\n');
+    return 0;
+  }
+  if (!sentryOtlpTarget(dsn)) {
+    process.stderr.write(
+      `SENTRY_DSN="${redactUrl(dsn)}" is not a Sentry DSN (https://<key>@<host>/<project id>).\n`,
+    );
+    return 1;
+  }
+  const shell = args.includes('--shell');
+  for (const [name, value] of Object.entries(sentryCollectorEnv(dsn))) {
+    process.stdout.write(shell ? `export ${name}='${value}'\n` : `${name}=${value}\n`);
+  }
+  return 0;
+}
+
 function main(argv: string[]): number {
   const [command = 'help'] = argv;
   switch (command) {
@@ -47,6 +71,8 @@ function main(argv: string[]): number {
       for (const warning of warnings) process.stderr.write(`warning: ${warning}\n`);
       return 0;
     }
+    case 'sentry-env':
+      return sentryEnv(argv.slice(1));
     case 'version':
     case '--version':
       process.stdout.write(`${VERSION}\n`);

@@ -11,6 +11,7 @@ import { installDiagLogger, log } from './logging.js';
 import { type RunningSdk, startSdk } from './sdk.js';
 
 export type { PresetConfig } from './config.js';
+export { type SentryOtlpTarget, sentryCollectorEnv, sentryOtlpTarget } from './sentry.js';
 export { type SpanOptions, traced, withSpan } from './spans.js';
 export { VERSION } from './version.js';
 
