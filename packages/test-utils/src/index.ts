@@ -1,4 +1,18 @@
 // SPDX-License-Identifier: Apache-2.0
+
+export {
+  DEFAULT_TEXT,
+  DEFAULT_USAGE,
+  type EmulatedRequest,
+  type EmulatedToolCall,
+  type EmulatedUsage,
+  emulatedEmbedding,
+  type ProviderEmulator,
+  type ReplyScript,
+  startAnthropicEmulator,
+  startGeminiEmulator,
+  startOpenAIEmulator,
+} from './emulators/index.js';
 export {
   type Fixture,
   type FixtureExit,
