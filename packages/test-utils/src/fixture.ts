@@ -66,13 +66,34 @@ function describeExit(exit: FixtureExit): string {
   return exit.signal ? `signal ${exit.signal}` : `code ${exit.code}`;
 }
 
+export interface ProcessOptions {
+  command: string;
+  args?: string[];
+  /** Merged over `process.env`; a value of `undefined` removes the variable. */
+  env?: Record<string, string | undefined>;
+  cwd?: string;
+  /** Names the process in error messages; defaults to the command. */
+  label?: string;
+}
+
 /**
  * Spawns `script` with the Node binary running the tests (under Vitest that is
  * the pinned Node, not whatever `node` is on PATH) unless `node` names another.
  */
 export function startFixture(options: FixtureOptions): Fixture {
-  const argv = [...(options.nodeOptions ?? []), options.script, ...(options.args ?? [])];
-  const child: ChildProcess = spawn(options.node ?? process.execPath, argv, {
+  return startProcess({
+    command: options.node ?? process.execPath,
+    args: [...(options.nodeOptions ?? []), options.script, ...(options.args ?? [])],
+    env: options.env,
+    cwd: options.cwd,
+    label: options.script,
+  });
+}
+
+/** Spawns any program (a collector, a Prometheus) with the same output capture and cleanup as fixtures. */
+export function startProcess(options: ProcessOptions): Fixture {
+  const label = options.label ?? options.command;
+  const child: ChildProcess = spawn(options.command, options.args ?? [], {
     cwd: options.cwd,
     env: childEnv(options.env),
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -101,7 +122,7 @@ export function startFixture(options: FixtureOptions): Fixture {
     child.once('error', (error) => {
       exit = { code: null, signal: null };
       notify();
-      reject(new Error(`cannot start ${options.script}: ${error.message}`));
+      reject(new Error(`cannot start ${label}: ${error.message}`));
     });
     child.once('close', (code, signal) => {
       exit = { code, signal };
@@ -138,7 +159,7 @@ export function startFixture(options: FixtureOptions): Fixture {
             finish(() =>
               reject(
                 new Error(
-                  `${options.script} exited (${describeExit(exit!)}) before printing ${regex}\n` +
+                  `${label} exited (${describeExit(exit!)}) before printing ${regex}\n` +
                     outputReport(stdout, stderr),
                 ),
               ),
@@ -149,7 +170,7 @@ export function startFixture(options: FixtureOptions): Fixture {
           finish(() =>
             reject(
               new Error(
-                `${options.script} did not print ${regex} within ${timeoutMs} ms\n${outputReport(stdout, stderr)}`,
+                `${label} did not print ${regex} within ${timeoutMs} ms\n${outputReport(stdout, stderr)}`,
               ),
             ),
           );

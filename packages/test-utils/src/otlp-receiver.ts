@@ -1,8 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { promisify } from 'node:util';
-import { gunzip, inflate } from 'node:zlib';
+import { decodeOtlpBody, decompress, HttpError, readBody } from './http-body.js';
 import {
   countLogRecords,
   normalizeMetrics,
@@ -10,13 +9,10 @@ import {
   type ReceivedMetric,
   type ReceivedSpan,
 } from './otlp-normalize.js';
-import { decodeProtobufRequest, type OtlpSignal } from './otlp-proto.js';
+import type { OtlpSignal } from './otlp-proto.js';
+import { pollUntil } from './poll.js';
 import { formatSpans } from './span-tree.js';
 
-const gunzipAsync = promisify(gunzip);
-const inflateAsync = promisify(inflate);
-
-const POLL_INTERVAL_MS = 50;
 const DEFAULT_TIMEOUT_MS = 15_000;
 
 const SIGNAL_PATHS: Record<string, OtlpSignal> = {
@@ -81,45 +77,6 @@ export interface OtlpReceiver {
   close(): Promise<void>;
 }
 
-class HttpError extends Error {
-  constructor(
-    readonly statusCode: number,
-    message: string,
-  ) {
-    super(message);
-  }
-}
-
-function readBody(req: IncomingMessage): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (chunk: Buffer) => chunks.push(chunk));
-    req.on('end', () => resolve(Buffer.concat(chunks)));
-    req.on('error', reject);
-  });
-}
-
-async function decompress(body: Buffer, encoding: string): Promise<Buffer> {
-  switch (encoding) {
-    case '':
-    case 'identity':
-      return body;
-    case 'gzip':
-    case 'x-gzip':
-      return gunzipAsync(body);
-    case 'deflate':
-      return inflateAsync(body);
-    default:
-      throw new HttpError(415, `unsupported Content-Encoding '${encoding}'`);
-  }
-}
-
-function decodeBody(signal: OtlpSignal, contentType: string, body: Buffer): unknown {
-  if (contentType === 'application/json') return JSON.parse(body.toString('utf8'));
-  if (contentType === 'application/x-protobuf') return decodeProtobufRequest(signal, body);
-  throw new HttpError(415, `unsupported Content-Type '${contentType}'`);
-}
-
 function describeMetrics(metrics: readonly ReceivedMetric[]): string {
   if (metrics.length === 0) return '(no metrics received)';
   const latest = new Map<string, ReceivedMetric>();
@@ -178,7 +135,7 @@ export async function startOtlpReceiver(options: OtlpReceiverOptions = {}): Prom
         reply(responseStatus, '', responseHeaders);
         return;
       }
-      const decoded = decodeBody(signal, contentType, await decompress(body, contentEncoding));
+      const decoded = decodeOtlpBody(signal, contentType, await decompress(body, contentEncoding));
       if (signal === 'traces') spans = spans.concat(normalizeTraces(decoded));
       else if (signal === 'metrics') metrics = metrics.concat(normalizeMetrics(decoded));
       else logRecords += countLogRecords(decoded);
@@ -225,25 +182,6 @@ export async function startOtlpReceiver(options: OtlpReceiverOptions = {}): Prom
     return lines.join('\n');
   }
 
-  async function poll<T>(
-    check: () => T | undefined,
-    timeoutMs: number,
-    describeTimeout: (lastError: unknown) => string,
-  ): Promise<T> {
-    const deadline = Date.now() + timeoutMs;
-    let lastError: unknown;
-    for (;;) {
-      try {
-        const result = check();
-        if (result !== undefined) return result;
-      } catch (error) {
-        lastError = error;
-      }
-      if (Date.now() >= deadline) throw new Error(describeTimeout(lastError));
-      await new Promise((resolve) => setTimeout(resolve, POLL_INTERVAL_MS));
-    }
-  }
-
   function predicateNote(lastError: unknown): string {
     if (lastError === undefined) return '';
     return `\nlast predicate error: ${lastError instanceof Error ? lastError.message : String(lastError)}`;
@@ -263,7 +201,7 @@ export async function startOtlpReceiver(options: OtlpReceiverOptions = {}): Prom
     logRecordCount: () => logRecords,
 
     waitForSpans(predicate, timeoutMs = DEFAULT_TIMEOUT_MS) {
-      return poll(
+      return pollUntil(
         () => {
           const snapshot = [...spans];
           return predicate(snapshot) ? snapshot : undefined;
@@ -276,7 +214,7 @@ export async function startOtlpReceiver(options: OtlpReceiverOptions = {}): Prom
     },
 
     waitForMetric(name, predicate = () => true, timeoutMs = DEFAULT_TIMEOUT_MS) {
-      return poll(
+      return pollUntil(
         () => {
           let failure: unknown;
           for (let i = metrics.length - 1; i >= 0; i--) {

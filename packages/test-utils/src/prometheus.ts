@@ -1,0 +1,104 @@
+// SPDX-License-Identifier: Apache-2.0
+// Runs a real Prometheus (the Debian package's binary, or PROMETHEUS_BIN) in a throwaway directory,
+// scraping the given targets, and answers PromQL queries through its HTTP API.
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type Fixture, startProcess } from './fixture.js';
+import { freePort } from './free-port.js';
+import { pollUntil } from './poll.js';
+
+export const PROMETHEUS_BINARY = process.env['PROMETHEUS_BIN'] ?? '/usr/bin/prometheus';
+
+export interface PromSample {
+  metric: Record<string, string>;
+  value: number;
+}
+
+export interface RunningPrometheus {
+  readonly url: string;
+  readonly process: Fixture;
+  /** Instant query; the samples of the resulting vector. */
+  query(promql: string): Promise<PromSample[]>;
+  /** Polls `promql` until `predicate` accepts the samples (by default: at least one). */
+  waitForQuery(
+    promql: string,
+    predicate?: (samples: PromSample[]) => boolean,
+    timeoutMs?: number,
+  ): Promise<PromSample[]>;
+  stop(): Promise<void>;
+}
+
+export interface PrometheusOptions {
+  /** Scrape jobs: job name to host:port targets. */
+  jobs: Record<string, string[]>;
+  scrapeIntervalSeconds?: number;
+}
+
+export async function startPrometheus(options: PrometheusOptions): Promise<RunningPrometheus> {
+  const dir = mkdtempSync(join(tmpdir(), 'prometheus-'));
+  const interval = `${options.scrapeIntervalSeconds ?? 1}s`;
+  const jobs = Object.entries(options.jobs).map(
+    ([job, targets]) =>
+      `  - job_name: ${JSON.stringify(job)}\n    honor_labels: true\n` +
+      `    static_configs:\n      - targets: ${JSON.stringify(targets)}`,
+  );
+  writeFileSync(
+    join(dir, 'prometheus.yml'),
+    `global:\n  scrape_interval: ${interval}\n  evaluation_interval: ${interval}\nscrape_configs:\n${jobs.join('\n')}\n`,
+  );
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  const prometheus = startProcess({
+    command: PROMETHEUS_BINARY,
+    args: [
+      `--config.file=${join(dir, 'prometheus.yml')}`,
+      `--storage.tsdb.path=${join(dir, 'data')}`,
+      `--web.listen-address=127.0.0.1:${port}`,
+      '--log.level=warn',
+    ],
+    label: 'prometheus',
+  });
+  await pollUntil(
+    async () => ((await fetch(`${url}/-/ready`)).ok ? true : undefined),
+    20_000,
+    () => `prometheus did not become ready:\n${prometheus.stdout()}${prometheus.stderr()}`,
+    100,
+  );
+
+  async function query(promql: string): Promise<PromSample[]> {
+    const response = await fetch(`${url}/api/v1/query?query=${encodeURIComponent(promql)}`);
+    const body = (await response.json()) as {
+      status: string;
+      error?: string;
+      data?: { resultType: string; result: { metric: Record<string, string>; value: [number, string] }[] };
+    };
+    if (body.status !== 'success' || !body.data) throw new Error(`query ${promql} failed: ${body.error}`);
+    if (body.data.resultType !== 'vector') throw new Error(`query ${promql} gave a ${body.data.resultType}`);
+    return body.data.result.map((r) => ({ metric: r.metric, value: Number(r.value[1]) }));
+  }
+
+  return {
+    url,
+    process: prometheus,
+    query,
+    waitForQuery(promql, predicate = (samples) => samples.length > 0, timeoutMs = 30_000) {
+      let last: PromSample[] = [];
+      return pollUntil(
+        async () => {
+          last = await query(promql);
+          return predicate(last) ? last : undefined;
+        },
+        timeoutMs,
+        (lastError) =>
+          `Prometheus query did not match within ${timeoutMs} ms: ${promql}\nlast result: ${JSON.stringify(last)}` +
+          (lastError ? `\nlast error: ${lastError instanceof Error ? lastError.message : lastError}` : ''),
+        250,
+      );
+    },
+    async stop() {
+      await prometheus.kill('SIGTERM');
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
