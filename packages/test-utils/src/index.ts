@@ -1,6 +1,15 @@
 // SPDX-License-Identifier: Apache-2.0
 
 export {
+  COLLECTOR_BINARY,
+  COLLECTOR_CONFIG,
+  type CollectorOptions,
+  type CollectorPorts,
+  collectorAvailable,
+  type RunningCollector,
+  startCollector,
+} from './collector.js';
+export {
   DEFAULT_TEXT,
   DEFAULT_USAGE,
   type EmulatedRequest,
@@ -14,13 +23,24 @@ export {
   startOpenAIEmulator,
 } from './emulators/index.js';
 export {
+  type Envelope,
+  type EnvelopeItem,
+  type SentryEmulator,
+  type SentryEmulatorOptions,
+  type SentryOutage,
+  type SentryRequestRecord,
+  startSentryEmulator,
+} from './emulators/sentry.js';
+export {
   type Fixture,
   type FixtureExit,
   type FixtureOptions,
   type FixtureResult,
+  type ProcessOptions,
   type RunFixtureOptions,
   runFixture,
   startFixture,
+  startProcess,
   stopAllFixtures,
 } from './fixture.js';
 export { freePort } from './free-port.js';
@@ -44,6 +64,14 @@ export {
   type ReceivedRequest,
   startOtlpReceiver,
 } from './otlp-receiver.js';
+export { pollUntil } from './poll.js';
+export {
+  PROMETHEUS_BINARY,
+  type PrometheusOptions,
+  type PromSample,
+  type RunningPrometheus,
+  startPrometheus,
+} from './prometheus.js';
 export {
   childrenOf,
   type FormatSpansOptions,
