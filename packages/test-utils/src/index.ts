@@ -22,6 +22,7 @@ export {
   startGeminiEmulator,
   startOpenAIEmulator,
 } from './emulators/index.js';
+export * from './emulators/browserbase.js';
 export {
   type Envelope,
   type EnvelopeItem,
