@@ -1,0 +1,220 @@
+// SPDX-License-Identifier: Apache-2.0
+// Browserbase through the preload: the real @browserbasehq/sdk against the Browserbase emulator,
+// exporting to an in-test OTLP receiver. Expected telemetry for browserbase-sessions.mjs:
+//
+//   scrape-job                              INTERNAL (the app's own span)
+//   ├─ browserbase.sessions.create          CLIENT  session id, project, region, timeout
+//   ├─ browserbase.sessions.retrieve        CLIENT
+//   ├─ browserbase.sessions.debug           CLIENT  (no debugger URL unless opted in)
+//   ├─ browserbase.sessions.list            CLIENT  browserbase.list.count
+//   └─ browserbase.sessions.update          CLIENT  requested_status REQUEST_RELEASE
+//   browserbase.session (root, linked to the create span) x3: released, timed_out, shutdown
+//   metrics: session.created/failed/active/duration/cost/stuck/stuck.current
+import { fileURLToPath } from 'node:url';
+import {
+  type BrowserbaseEmulator,
+  type Fixture,
+  formatSpans,
+  type OtlpReceiver,
+  type ReceivedMetric,
+  type ReceivedSpan,
+  startBrowserbaseEmulator,
+  startFixture,
+  startOtlpReceiver,
+} from '@otel-preset/test-utils';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+
+const fixturePath = (name: string) => fileURLToPath(new URL(`../fixtures/${name}`, import.meta.url));
+
+let receiver: OtlpReceiver;
+let emulator: BrowserbaseEmulator;
+let app: Fixture | undefined;
+
+beforeAll(async () => {
+  [receiver, emulator] = await Promise.all([startOtlpReceiver(), startBrowserbaseEmulator()]);
+});
+afterAll(async () => {
+  await Promise.all([receiver.close(), emulator.close()]);
+});
+afterEach(async () => {
+  await app?.kill('SIGKILL');
+  app = undefined;
+  receiver.reset();
+  emulator.reset();
+});
+
+function startApp(script: string, env: Record<string, string> = {}): Fixture {
+  return startFixture({
+    script: fixturePath(script),
+    nodeOptions: ['--import', '@otel-preset/node/register'],
+    env: {
+      OTEL_SERVICE_NAME: 'browserbase-app',
+      OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
+      OTEL_METRIC_EXPORT_INTERVAL: '300',
+      OTEL_BSP_SCHEDULE_DELAY: '100',
+      BROWSERBASE_BASE_URL: emulator.url,
+      BROWSERBASE_API_KEY: emulator.apiKey,
+      // The SDK's node-fetch pulls in the deprecated punycode module; that warning is not ours.
+      NODE_NO_WARNINGS: '1',
+      ...env,
+    },
+  });
+}
+
+const BB_SCOPE = '@otel-preset/instrumentation-browserbase';
+const bbSpans = (spans: ReceivedSpan[]) => spans.filter((span) => span.scope.name === BB_SCOPE);
+
+function sum(metric: ReceivedMetric | undefined, match: Record<string, unknown> = {}): number {
+  return (metric?.dataPoints ?? [])
+    .filter((point) => Object.entries(match).every(([key, value]) => point.attributes[key] === value))
+    .reduce(
+      (total, point) => total + (typeof point.value === 'number' ? point.value : (point.count ?? 0)),
+      0,
+    );
+}
+
+/** The last export of a metric: cumulative temporality, so it holds the totals. */
+function latest(name: string): ReceivedMetric | undefined {
+  return receiver
+    .metrics()
+    .filter((metric) => metric.name === name)
+    .at(-1);
+}
+
+describe('Browserbase sessions under the preload', () => {
+  it('exports session call spans, one span per session life, and the session metrics; then exits', async () => {
+    app = startApp('browserbase-sessions.mjs', {
+      OTEL_PRESET_BROWSERBASE_STUCK_AFTER: '1200',
+      OTEL_PRESET_BROWSERBASE_PRICE_PER_MINUTE: '0.6',
+    });
+    // Fail the create that follows the lingering session's.
+    await app.waitForOutput(/lingering /, 20_000);
+    const creates = emulator.requests.filter((r) => r.method === 'POST' && r.path === '/v1/sessions').length;
+    expect(creates).toBe(3);
+    emulator.failNext({ method: 'POST', path: /^\/v1\/sessions$/, status: 503 });
+
+    const exit = await app.exited;
+    const context = () => `\n${formatSpans(receiver.spans(), { attributes: true })}\n${app?.stderr()}`;
+    expect(exit.code, context()).toBe(0);
+    expect(app.stdout()).toContain('create failed 503');
+    expect(app.stdout()).toContain('done');
+
+    const spans = await receiver.waitForSpans(
+      (all) => bbSpans(all).filter((span) => span.name === 'browserbase.session').length === 3,
+      15_000,
+    );
+    const ours = bbSpans(spans);
+    const job = spans.find((span) => span.name === 'scrape-job')!;
+    expect(job, context()).toBeDefined();
+    const calls = ours.filter((span) => span.traceId === job.traceId && span.parentSpanId === job.spanId);
+    expect(calls.map((span) => span.name).sort(), context()).toEqual([
+      'browserbase.sessions.create',
+      'browserbase.sessions.debug',
+      'browserbase.sessions.list',
+      'browserbase.sessions.retrieve',
+      'browserbase.sessions.update',
+    ]);
+    const create = calls.find((span) => span.name === 'browserbase.sessions.create')!;
+    const sessionId = app.stdout().match(/released (\S+)/)![1]!;
+    expect(create.kind).toBe('CLIENT');
+    expect(create.attributes).toMatchObject({
+      'browserbase.session.id': sessionId,
+      'browserbase.project.id': 'proj_it',
+      'browserbase.region': 'eu-central-1',
+      'browserbase.session.timeout': 120,
+      'browserbase.session.status': 'RUNNING',
+    });
+    expect(
+      calls.find((span) => span.name === 'browserbase.sessions.list')!.attributes['browserbase.list.count'],
+    ).toBe(1);
+    expect(calls.find((span) => span.name === 'browserbase.sessions.update')!.attributes).toMatchObject({
+      'browserbase.session.requested_status': 'REQUEST_RELEASE',
+      'browserbase.session.status': 'COMPLETED',
+    });
+    // The SDK's HTTP request is a child of the call span, not a sibling.
+    const http = spans.find((span) => span.kind === 'CLIENT' && span.parentSpanId === create.spanId);
+    expect(http, context()).toBeDefined();
+
+    const lives = ours.filter((span) => span.name === 'browserbase.session');
+    const byId = (id: string) => lives.find((span) => span.attributes['browserbase.session.id'] === id)!;
+    const released = byId(sessionId);
+    expect(released.parentSpanId).toBe('');
+    expect(released.links.map((link) => link.spanId)).toEqual([create.spanId]);
+    expect(released.attributes).toMatchObject({
+      'browserbase.session.status': 'COMPLETED',
+      'browserbase.session.end_reason': 'released',
+    });
+    const expiring = byId(app.stdout().match(/expiring (\S+)/)![1]!);
+    expect(expiring.attributes).toMatchObject({
+      'browserbase.session.status': 'TIMED_OUT',
+      'browserbase.session.end_reason': 'timed_out',
+    });
+    const lingering = byId(app.stdout().match(/lingering (\S+)/)![1]!);
+    expect(lingering.attributes).toMatchObject({
+      'browserbase.session.keep_alive': true,
+      'browserbase.session.end_reason': 'shutdown',
+    });
+    expect(lingering.events.map((event) => event.name)).toContain('browserbase.session.stuck');
+    const failed = ours.find(
+      (span) => span.name === 'browserbase.sessions.create' && span.status.code === 'ERROR',
+    );
+    expect(failed?.attributes).toMatchObject({
+      'error.type': 'InternalServerError',
+      'http.response.status_code': 503,
+    });
+
+    // Private by default: no URLs, keys or signing material anywhere.
+    const exported = JSON.stringify(
+      ours.map((span) => [span.attributes, span.events.map((event) => event.attributes)]),
+    );
+    expect(exported).not.toContain('wss://');
+    expect(exported).not.toContain('devtools');
+    expect(exported).not.toContain(emulator.apiKey);
+    expect(JSON.stringify(spans.map((span) => span.attributes))).not.toContain(emulator.apiKey);
+
+    expect(sum(latest('browserbase.session.created'))).toBe(3);
+    expect(sum(latest('browserbase.session.failed'), { 'http.response.status_code': 503 })).toBe(1);
+    // Only the lingering session: the 1 s one timed out before reaching the 1.2 s threshold.
+    expect(sum(latest('browserbase.session.stuck'))).toBe(1);
+    const duration = latest('browserbase.session.duration');
+    expect(sum(duration, { 'browserbase.session.status': 'COMPLETED' })).toBe(1);
+    expect(sum(duration, { 'browserbase.session.status': 'TIMED_OUT' })).toBe(1);
+    expect(duration?.unit).toBe('s');
+    // Open sessions were reported while the app ran: three at the peak.
+    const activePeaks = receiver
+      .metrics()
+      .filter((metric) => metric.name === 'browserbase.session.active')
+      .map((metric) => sum(metric));
+    expect(Math.max(...activePeaks)).toBeGreaterThanOrEqual(2);
+    const stuckNow = receiver
+      .metrics()
+      .filter((metric) => metric.name === 'browserbase.session.stuck.current')
+      .map((metric) => sum(metric));
+    expect(Math.max(...stuckNow)).toBe(1);
+    // $0.60 per minute is $0.01 per second: the three sessions lived ~0.1 s + 1 s + ~2 s.
+    const cost = sum(latest('browserbase.session.cost'), { 'browserbase.cost.type': 'browser_minutes' });
+    expect(cost).toBeGreaterThan(0.02);
+    expect(cost).toBeLessThan(0.05);
+    expect(latest('browserbase.session.cost')?.unit).toBe('USD');
+    const labels = receiver
+      .metrics()
+      .filter((metric) => metric.scope.name === BB_SCOPE)
+      .flatMap((metric) => metric.dataPoints.map((point) => point.attributes));
+    expect(JSON.stringify(labels)).not.toContain(sessionId);
+    expect(app.stderr()).toBe('');
+  });
+
+  it('a malformed price prints one line naming the variable, the value and the fallback', async () => {
+    app = startApp('browserbase-sessions.mjs', {
+      OTEL_PRESET_BROWSERBASE_PRICE_PER_MINUTE: 'cheap',
+      OTEL_PRESET_BROWSERBASE_STUCK_AFTER: '-5',
+    });
+    const exit = await app.exited;
+    expect(exit.code).toBe(0);
+    const lines = app.stderr().split('\n').filter(Boolean);
+    expect(lines.filter((line) => line.includes('OTEL_PRESET_BROWSERBASE_PRICE_PER_MINUTE'))).toHaveLength(1);
+    expect(lines.join('\n')).toMatch(/OTEL_PRESET_BROWSERBASE_PRICE_PER_MINUTE="cheap".*using 0\.002/);
+    expect(lines.join('\n')).toMatch(/OTEL_PRESET_BROWSERBASE_STUCK_AFTER="-5".*using 600000 ms/);
+    expect(lines, app.stderr()).toHaveLength(2);
+  });
+});
