@@ -16,6 +16,8 @@ if [ -x "$binary" ] && [ "$(cat "$stamp" 2>/dev/null)" = "$key" ]; then
   exit 0
 fi
 
+# Go's default install location, for shells that do not have it on PATH.
+export PATH="$PATH:/usr/local/go/bin"
 command -v go >/dev/null 2>&1 || {
   echo "collector: Go is required to build the collector (https://go.dev/dl/, >= 1.26)" >&2
   exit 1
