@@ -10,16 +10,19 @@
 //   └─ browserbase.sessions.update          CLIENT  requested_status REQUEST_RELEASE
 //   browserbase.session (root, linked to the create span) x3: released, timed_out, shutdown
 //   metrics: session.created/failed/active/duration/cost/stuck/stuck.current
+import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import {
   type BrowserbaseEmulator,
   type Fixture,
   formatSpans,
   type OtlpReceiver,
+  type ProviderEmulator,
   type ReceivedMetric,
   type ReceivedSpan,
   startBrowserbaseEmulator,
   startFixture,
+  startOpenAIEmulator,
   startOtlpReceiver,
 } from '@otel-preset/test-utils';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -216,5 +219,109 @@ describe('Browserbase sessions under the preload', () => {
     expect(lines.join('\n')).toMatch(/OTEL_PRESET_BROWSERBASE_PRICE_PER_MINUTE="cheap".*using 0\.002/);
     expect(lines.join('\n')).toMatch(/OTEL_PRESET_BROWSERBASE_STUCK_AFTER="-5".*using 600000 ms/);
     expect(lines, app.stderr()).toHaveLength(2);
+  });
+});
+
+// --- Stagehand -------------------------------------------------------------------------------------
+
+const CHROMIUM = ['/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome'].find((path) =>
+  existsSync(path),
+);
+const SH_SCOPE = BB_SCOPE;
+
+/** The JSON the emulated model answers with, in the order Stagehand asks: observe, act, extract (x2). */
+const STAGEHAND_REPLIES = [
+  {
+    text: JSON.stringify({
+      elements: [{ elementId: '{{button}}', description: 'Buy now button', method: 'click', arguments: [] }],
+    }),
+    usage: { input: 300, output: 40 },
+  },
+  {
+    text: JSON.stringify({
+      action: { elementId: '{{button}}', description: 'Buy now button', method: 'click', arguments: [] },
+      twoStep: false,
+    }),
+    usage: { input: 310, output: 45 },
+  },
+  { text: JSON.stringify({ price: 42 }), usage: { input: 200, output: 10 } },
+  { text: JSON.stringify({ progress: 'price found', completed: true }), usage: { input: 50, output: 8 } },
+];
+
+describe.skipIf(!CHROMIUM)('Stagehand on a local Chromium under the preload', () => {
+  let openai: ProviderEmulator;
+  beforeAll(async () => {
+    openai = await startOpenAIEmulator();
+  });
+  afterAll(async () => {
+    await openai.close();
+  });
+
+  it('client model: act, observe and extract spans carry usage; tokens are counted once, by the GenAI package', async () => {
+    openai.reset();
+    openai.enqueue(...STAGEHAND_REPLIES);
+    app = startApp('stagehand-local.mjs', {
+      CHROMIUM_PATH: CHROMIUM!,
+      OPENAI_BASE_URL: openai.url,
+      STAGEHAND_MODEL: 'client',
+    });
+    const exit = await app.exited;
+    const context = () =>
+      `\n${formatSpans(receiver.spans(), { attributes: true })}\n--- stdout\n${app?.stdout()}\n--- stderr\n${app?.stderr()}` +
+      `\n--- first prompt\n${JSON.stringify(openai.requests[0]?.body?.messages?.at(-1)).slice(0, 800)}`;
+    expect(exit.code, context()).toBe(0);
+    expect(app.stdout(), context()).toContain('acted true');
+    expect(app.stdout()).toContain('extracted 42');
+    expect(app.stdout()).toContain('bought true');
+    expect(openai.requests).toHaveLength(4);
+
+    const spans = await receiver.waitForSpans(
+      (all) =>
+        all.filter((span) => span.scope.name === SH_SCOPE && span.name.startsWith('stagehand ')).length === 3,
+    );
+    const flow = spans.find((span) => span.name === 'buy-flow')!;
+    const op = (name: string) => spans.find((span) => span.name === `stagehand ${name}`)!;
+    for (const name of ['observe', 'act', 'extract']) {
+      expect(op(name), context()).toBeDefined();
+      expect(op(name).parentSpanId).toBe(flow.spanId);
+      expect(op(name).attributes).toMatchObject({
+        'stagehand.operation': name,
+        'stagehand.model.source': 'client',
+        'stagehand.browser': 'local',
+      });
+      // Instructions are prompt-like content: off by default.
+      expect(op(name).attributes['stagehand.instruction.text']).toBeUndefined();
+    }
+    expect(op('observe').attributes).toMatchObject({
+      'stagehand.instruction.kind': 'instruction',
+      'stagehand.action_count': 1,
+      'gen_ai.usage.input_tokens': 300,
+      'gen_ai.usage.output_tokens': 40,
+    });
+    expect(op('act').attributes).toMatchObject({
+      'stagehand.success': true,
+      'gen_ai.usage.input_tokens': 310,
+      'gen_ai.usage.output_tokens': 45,
+    });
+    expect(op('act').status.code).not.toBe('ERROR');
+    // Extract makes two model calls; the span carries their sum.
+    expect(op('extract').attributes).toMatchObject({
+      'stagehand.instruction.kind': 'schema',
+      'gen_ai.usage.input_tokens': 250,
+      'gen_ai.usage.output_tokens': 18,
+    });
+
+    const stagehandDuration = latest('stagehand.operation.duration');
+    expect(sum(stagehandDuration, { 'stagehand.operation': 'act' })).toBe(1);
+    // The adapter's OpenAI calls are what the GenAI instrumentation counts; Stagehand's report of the
+    // same tokens is not recorded again.
+    const tokens = await receiver.waitForMetric('gen_ai.client.token.usage');
+    const inputTokens = tokens.dataPoints
+      .filter((point) => point.attributes['gen_ai.token.type'] === 'input')
+      .reduce((total, point) => total + (point.sum ?? 0), 0);
+    expect(inputTokens, JSON.stringify(tokens.dataPoints.map((point) => point.attributes))).toBe(860);
+    expect(tokens.dataPoints.every((point) => point.attributes['gen_ai.provider.name'] !== 'client')).toBe(
+      true,
+    );
   });
 });
