@@ -9,6 +9,7 @@ export {
   type RunningCollector,
   startCollector,
 } from './collector.js';
+export * from './emulators/browserbase.js';
 export {
   DEFAULT_TEXT,
   DEFAULT_USAGE,
@@ -22,7 +23,6 @@ export {
   startGeminiEmulator,
   startOpenAIEmulator,
 } from './emulators/index.js';
-export * from './emulators/browserbase.js';
 export {
   type Envelope,
   type EnvelopeItem,
