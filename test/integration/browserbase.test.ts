@@ -10,7 +10,12 @@
 //   └─ browserbase.sessions.update          CLIENT  requested_status REQUEST_RELEASE
 //   browserbase.session (root, linked to the create span) x3: released, timed_out, shutdown
 //   metrics: session.created/failed/active/duration/cost/stuck/stuck.current
-import { existsSync } from 'node:fs';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { createServer as createHttpsServer } from 'node:https';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
   type BrowserbaseEmulator,
@@ -323,5 +328,109 @@ describe.skipIf(!CHROMIUM)('Stagehand on a local Chromium under the preload', ()
     expect(tokens.dataPoints.every((point) => point.attributes['gen_ai.provider.name'] !== 'client')).toBe(
       true,
     );
+  });
+});
+
+/**
+ * Stagehand's in-browser runtime calls https://api.openai.com itself. Chromium is told to resolve that
+ * name to this HTTPS front (self-signed, accepted through ignoreHTTPSErrors), which forwards to the
+ * OpenAI emulator and, standing in for a model that reads the page, fills in the button's id.
+ */
+async function startOpenAIFront(target: ProviderEmulator): Promise<{ port: number; close(): Promise<void> }> {
+  const dir = mkdtempSync(join(tmpdir(), 'openai-front-'));
+  execFileSync(
+    'openssl',
+    ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=api.openai.com'].concat([
+      '-keyout',
+      join(dir, 'key.pem'),
+      '-out',
+      join(dir, 'cert.pem'),
+    ]),
+    { stdio: 'ignore' },
+  );
+  const server = createHttpsServer(
+    { key: readFileSync(join(dir, 'key.pem')), cert: readFileSync(join(dir, 'cert.pem')) },
+    async (req, res) => {
+      const chunks: Buffer[] = [];
+      for await (const chunk of req) chunks.push(chunk as Buffer);
+      const body = Buffer.concat(chunks).toString('utf8');
+      const buttonId = /\[(\d+-\d+)\] button: Buy now/.exec(body.replaceAll('\\n', '\n'))?.[1] ?? '';
+      const upstream = await fetch(`${target.origin}${req.url}`, {
+        method: req.method,
+        headers: { 'content-type': 'application/json', authorization: 'Bearer sk-test' },
+        body: req.method === 'GET' ? undefined : body,
+      });
+      const text = (await upstream.text()).replaceAll('{{button}}', buttonId);
+      res.writeHead(upstream.status, {
+        'content-type': upstream.headers.get('content-type') ?? 'application/json',
+      });
+      res.end(text);
+    },
+  );
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    port: (server.address() as AddressInfo).port,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
+
+const OPENSSL = spawnSync('openssl', ['version']).status === 0;
+
+describe.skipIf(!CHROMIUM || !OPENSSL)('Stagehand with a named model under the preload', () => {
+  it('records the in-browser token usage into the GenAI token metrics, and instructions when opted in', async () => {
+    const openai = await startOpenAIEmulator();
+    const front = await startOpenAIFront(openai);
+    try {
+      openai.enqueue(...STAGEHAND_REPLIES);
+      app = startApp('stagehand-local.mjs', {
+        CHROMIUM_PATH: CHROMIUM!,
+        STAGEHAND_MODEL: 'named',
+        CHROMIUM_EXTRA_ARGS: JSON.stringify([
+          `--host-resolver-rules=MAP api.openai.com 127.0.0.1:${front.port}`,
+        ]),
+        OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT: 'true',
+      });
+      const exit = await app.exited;
+      const context = () =>
+        `\n${formatSpans(receiver.spans(), { attributes: true })}\n--- stdout\n${app?.stdout()}\n--- stderr\n${app?.stderr()}` +
+        `\n--- requests\n${openai.requests.map((request) => request.path).join(', ')}`;
+      expect(exit.code, context()).toBe(0);
+      expect(app.stdout(), context()).toContain('acted true');
+      expect(app.stdout()).toContain('extracted 42');
+      expect(app.stdout()).toContain('bought true');
+      expect(openai.requests.map((request) => request.body?.model)).toEqual(Array(4).fill('gpt-4.1-mini'));
+
+      const spans = await receiver.waitForSpans(
+        (all) =>
+          all.filter((span) => span.scope.name === SH_SCOPE && span.name.startsWith('stagehand ')).length ===
+          3,
+      );
+      const act = spans.find((span) => span.name === 'stagehand act')!;
+      expect(act.attributes).toMatchObject({
+        'stagehand.model.source': 'named',
+        'gen_ai.provider.name': 'openai',
+        'gen_ai.request.model': 'gpt-4.1-mini',
+        'gen_ai.usage.input_tokens': 310,
+        'gen_ai.usage.output_tokens': 45,
+        'stagehand.instruction.text': 'click the buy button',
+      });
+      // No Node process made these calls, so only Stagehand's report can count them, exactly once.
+      const tokens = await receiver.waitForMetric('gen_ai.client.token.usage', (metric) =>
+        metric.dataPoints.some((point) => point.attributes['gen_ai.request.model'] === 'gpt-4.1-mini'),
+      );
+      const byType = (type: string) =>
+        tokens.dataPoints
+          .filter(
+            (point) =>
+              point.attributes['gen_ai.token.type'] === type &&
+              point.attributes['gen_ai.provider.name'] === 'openai' &&
+              point.attributes['gen_ai.request.model'] === 'gpt-4.1-mini',
+          )
+          .reduce((total, point) => total + (point.sum ?? 0), 0);
+      expect(byType('input'), JSON.stringify(tokens.dataPoints.map((point) => point.attributes))).toBe(860);
+      expect(byType('output')).toBe(103);
+    } finally {
+      await Promise.all([front.close(), openai.close()]);
+    }
   });
 });
