@@ -169,3 +169,47 @@ describe('errors', () => {
     );
   });
 });
+
+describe('never breaks the host', () => {
+  it('a tracer that throws leaves the SDK call and its result untouched', async () => {
+    const broken = {
+      getTracer: () => ({
+        startSpan: () => {
+          throw new Error('tracer down');
+        },
+        startActiveSpan: () => {
+          throw new Error('tracer down');
+        },
+      }),
+    };
+    instrumentation.setTracerProvider(broken as never);
+    try {
+      const session = await client.sessions.create({ projectId: 'proj_unit' });
+      expect(session.status).toBe('RUNNING');
+      const { response } = await client.sessions.retrieve(session.id).withResponse();
+      expect(response.status).toBe(200);
+    } finally {
+      instrumentation.setTracerProvider(trace.getTracerProvider());
+    }
+  });
+
+  it('leaves no unhandled rejection behind when the app handles a failed call', async () => {
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown) => unhandled.push(reason);
+    process.on('unhandledRejection', onUnhandled);
+    try {
+      emulator.failNext({ status: 500 });
+      await client.sessions.create({ projectId: 'proj_unit' }).catch(() => 'handled');
+      // Fire-and-forget with its own catch, as apps release sessions on the way out.
+      emulator.failNext({ status: 503 });
+      client.sessions
+        .update('missing', { projectId: 'proj_unit', status: 'REQUEST_RELEASE' })
+        .catch(() => {});
+      await waitFor(() => spanNamed('browserbase.sessions.update').length === 1);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      expect(unhandled).toEqual([]);
+    } finally {
+      process.off('unhandledRejection', onUnhandled);
+    }
+  });
+});
