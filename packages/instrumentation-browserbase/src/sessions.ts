@@ -47,6 +47,15 @@ type AnyFunction = (this: unknown, ...args: unknown[]) => unknown;
 const record = (value: unknown): Record<string, unknown> | undefined =>
   value !== null && typeof value === 'object' ? (value as Record<string, unknown>) : undefined;
 
+/**
+ * The session timeout in seconds. The SDK names the parameter `api_timeout` (`timeout` is its
+ * per-request option) and sends it as `timeout`; plain JavaScript callers may pass either.
+ */
+function sessionTimeout(params: Record<string, unknown> | undefined): number | undefined {
+  const value = params?.['api_timeout'] ?? params?.['timeout'];
+  return typeof value === 'number' ? value : undefined;
+}
+
 /** Attributes known before the call, from its arguments. */
 function requestAttributes(method: SessionMethod, args: unknown[], captureUrls: boolean): Attributes {
   const attributes: Attributes = { [ATTR_BROWSERBASE_OPERATION]: `sessions.${method}` };
@@ -57,8 +66,8 @@ function requestAttributes(method: SessionMethod, args: unknown[], captureUrls: 
     if (typeof params?.['region'] === 'string') attributes[ATTR_BROWSERBASE_REGION] = params['region'];
     if (typeof params?.['keepAlive'] === 'boolean')
       attributes[ATTR_BROWSERBASE_SESSION_KEEP_ALIVE] = params['keepAlive'];
-    if (typeof params?.['timeout'] === 'number')
-      attributes[ATTR_BROWSERBASE_SESSION_TIMEOUT] = params['timeout'];
+    const timeout = sessionTimeout(params);
+    if (timeout !== undefined) attributes[ATTR_BROWSERBASE_SESSION_TIMEOUT] = timeout;
     if (captureUrls && params?.['userMetadata'] !== undefined)
       attributes[ATTR_BROWSERBASE_USER_METADATA] = JSON.stringify(params['userMetadata']);
     return attributes;
@@ -108,8 +117,7 @@ function finishSpan(
     const data = sessionData(outcome.data);
     if (data) span.setAttributes(sessionAttributes(data, captureUrls));
     if (method === 'create' && data) {
-      const timeout = record(args[0])?.['timeout'];
-      ctx.tracker.opened(data, span, typeof timeout === 'number' ? timeout : undefined);
+      ctx.tracker.opened(data, span, sessionTimeout(record(args[0])));
       return;
     }
     const id = typeof args[0] === 'string' ? args[0] : undefined;

@@ -42,7 +42,11 @@ describe('session lifecycle', () => {
     });
     const session = await trace.getTracer('test').startActiveSpan('checkout', async (span) => {
       try {
-        return await client.sessions.create({ projectId: 'proj_life', region: 'us-east-1', timeout: 600 });
+        return await client.sessions.create({
+          projectId: 'proj_life',
+          region: 'us-east-1',
+          api_timeout: 600,
+        });
       } finally {
         span.end();
       }
@@ -81,7 +85,7 @@ describe('session lifecycle', () => {
 
   it('a session that outlives its timeout ends as TIMED_OUT at its expiry time', async () => {
     instrumentation.setConfig({ stuckAfterMs: 200 });
-    const session = await client.sessions.create({ projectId: 'proj_life', timeout: 1 });
+    const session = await client.sessions.create({ projectId: 'proj_life', api_timeout: 1 });
     await waitFor(() => spanNamed('browserbase.session').length === 1, 4000);
     const [life] = spanNamed('browserbase.session');
     expect(life!.attributes).toMatchObject({
@@ -96,7 +100,7 @@ describe('session lifecycle', () => {
   });
 
   it('a retrieve that reports a final status ends the session', async () => {
-    const { id } = await client.sessions.create({ projectId: 'proj_life', timeout: 1 });
+    const { id } = await client.sessions.create({ projectId: 'proj_life', api_timeout: 1 });
     await sleep(1050);
     const seen = await client.sessions.retrieve(id);
     expect(seen.status).toBe('TIMED_OUT');

@@ -33,7 +33,7 @@ describe('session calls', () => {
           projectId: 'proj_unit',
           region: 'eu-central-1',
           keepAlive: true,
-          timeout: 120,
+          api_timeout: 120,
           userMetadata: { customer: 'secret-customer' },
         });
       } finally {

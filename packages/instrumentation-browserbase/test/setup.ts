@@ -46,7 +46,7 @@ instrumentation.enable();
 /** Loaded through require() after enable(), so require-in-the-middle patches it. */
 export const Browserbase = createRequire(import.meta.url)(
   '@browserbasehq/sdk',
-) as typeof import('@browserbasehq/sdk');
+) as typeof import('@browserbasehq/sdk').Browserbase;
 
 export const spans = (): ReadableSpan[] => spanExporter.getFinishedSpans();
 export const spanNamed = (name: string): ReadableSpan[] => spans().filter((span) => span.name === name);
