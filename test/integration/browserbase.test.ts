@@ -10,8 +10,9 @@
 //   └─ browserbase.sessions.update          CLIENT  requested_status REQUEST_RELEASE
 //   browserbase.session (root, linked to the create span) x3: released, timed_out, shutdown
 //   metrics: session.created/failed/active/duration/cost/stuck/stuck.current
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { createServer as createHttpServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -21,6 +22,7 @@ import {
   type BrowserbaseEmulator,
   type Fixture,
   formatSpans,
+  freePort,
   type OtlpReceiver,
   type ProviderEmulator,
   type ReceivedMetric,
@@ -331,12 +333,7 @@ describe.skipIf(!CHROMIUM)('Stagehand on a local Chromium under the preload', ()
   });
 });
 
-/**
- * Stagehand's in-browser runtime calls https://api.openai.com itself. Chromium is told to resolve that
- * name to this HTTPS front (self-signed, accepted through ignoreHTTPSErrors), which forwards to the
- * OpenAI emulator and, standing in for a model that reads the page, fills in the button's id.
- */
-async function startOpenAIFront(target: ProviderEmulator): Promise<{ port: number; close(): Promise<void> }> {
+function selfSignedCert(): { key: Buffer; cert: Buffer } {
   const dir = mkdtempSync(join(tmpdir(), 'openai-front-'));
   execFileSync(
     'openssl',
@@ -348,25 +345,47 @@ async function startOpenAIFront(target: ProviderEmulator): Promise<{ port: numbe
     ]),
     { stdio: 'ignore' },
   );
-  const server = createHttpsServer(
-    { key: readFileSync(join(dir, 'key.pem')), cert: readFileSync(join(dir, 'cert.pem')) },
-    async (req, res) => {
-      const chunks: Buffer[] = [];
-      for await (const chunk of req) chunks.push(chunk as Buffer);
-      const body = Buffer.concat(chunks).toString('utf8');
-      const buttonId = /\[(\d+-\d+)\] button: Buy now/.exec(body.replaceAll('\\n', '\n'))?.[1] ?? '';
-      const upstream = await fetch(`${target.origin}${req.url}`, {
-        method: req.method,
-        headers: { 'content-type': 'application/json', authorization: 'Bearer sk-test' },
-        body: req.method === 'GET' ? undefined : body,
-      });
-      const text = (await upstream.text()).replaceAll('{{button}}', buttonId);
-      res.writeHead(upstream.status, {
-        'content-type': upstream.headers.get('content-type') ?? 'application/json',
-      });
-      res.end(text);
-    },
-  );
+  return { key: readFileSync(join(dir, 'key.pem')), cert: readFileSync(join(dir, 'cert.pem')) };
+}
+
+/**
+ * A front for the OpenAI emulator that, standing in for a model that reads the page, fills in the
+ * button's id. Over TLS it stands in for https://api.openai.com, which Stagehand's in-browser runtime
+ * calls itself (Chromium resolves the name here and accepts the self-signed certificate); over plain
+ * HTTP it is Browserbase's Model Gateway (`/v1/llm/responses`, the Responses API).
+ */
+async function startOpenAIFront(
+  target: ProviderEmulator,
+  tls = true,
+): Promise<{ port: number; close(): Promise<void> }> {
+  const forward = async (req: IncomingMessage, res: ServerResponse) => {
+    // The gateway's server-side cache is not emulated: every lookup is a miss.
+    if (req.url?.startsWith('/v1/cache/')) {
+      res.writeHead(404, { 'content-type': 'application/json' }).end('{"error":"cache disabled"}');
+      return;
+    }
+    const chunks: Buffer[] = [];
+    for await (const chunk of req) chunks.push(chunk as Buffer);
+    const body = Buffer.concat(chunks).toString('utf8');
+    const buttonId = /\[(\d+-\d+)\] button: Buy now/.exec(body.replaceAll('\\n', '\n'))?.[1] ?? '';
+    const upstream = await fetch(`${target.origin}${req.url}`, {
+      method: req.method,
+      headers: {
+        'content-type': 'application/json',
+        authorization: 'Bearer sk-test',
+        ...(typeof req.headers['x-bb-session-id'] === 'string'
+          ? { 'x-bb-session-id': req.headers['x-bb-session-id'] }
+          : {}),
+      },
+      body: req.method === 'GET' ? undefined : body,
+    });
+    const text = (await upstream.text()).replaceAll('{{button}}', buttonId);
+    res.writeHead(upstream.status, {
+      'content-type': upstream.headers.get('content-type') ?? 'application/json',
+    });
+    res.end(text);
+  };
+  const server = tls ? createHttpsServer(selfSignedCert(), forward) : createHttpServer(forward);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return {
     port: (server.address() as AddressInfo).port,
@@ -431,6 +450,127 @@ describe.skipIf(!CHROMIUM || !OPENSSL)('Stagehand with a named model under the p
       expect(byType('output')).toBe(103);
     } finally {
       await Promise.all([front.close(), openai.close()]);
+    }
+  });
+});
+
+const SHOP_PAGE = `<!doctype html><html><head><title>Shop</title></head><body>
+<h1>Shop</h1><p>Price: $42</p><button onclick="fetch('/bought')">Buy now</button></body></html>`;
+
+/**
+ * What Browserbase provides: a Chromium with the Stagehand extension already installed, reachable over
+ * CDP at the session's connectUrl.
+ */
+async function startSessionBrowser(): Promise<{ cdpUrl: string; close(): void }> {
+  const port = await freePort();
+  const profile = mkdtempSync(join(tmpdir(), 'bb-session-'));
+  const child = spawn(
+    CHROMIUM!,
+    ['--headless', '--no-sandbox', `--remote-debugging-port=${port}`, `--user-data-dir=${profile}`].concat([
+      '--enable-unsafe-extension-debugging',
+      '--remote-allow-origins=*',
+      'about:blank',
+    ]),
+    { stdio: 'ignore' },
+  );
+  const cdpUrl = `http://127.0.0.1:${port}`;
+  let version: { webSocketDebuggerUrl: string } | undefined;
+  for (let attempt = 0; attempt < 100 && !version; attempt++) {
+    version = await fetch(`${cdpUrl}/json/version`)
+      .then((response) => response.json() as Promise<{ webSocketDebuggerUrl: string }>)
+      .catch(() => new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), 100)));
+  }
+  const socket = new WebSocket(version!.webSocketDebuggerUrl);
+  await new Promise((resolve) => socket.addEventListener('open', resolve, { once: true }));
+  const loaded = await new Promise<string>((resolve) => {
+    socket.addEventListener('message', (message) => resolve(String(message.data)), { once: true });
+    socket.send(
+      JSON.stringify({ id: 1, method: 'Extensions.loadUnpacked', params: { path: EXTENSION_DIR } }),
+    );
+  });
+  socket.close();
+  if (!loaded.includes('"result"')) throw new Error(`could not load the Stagehand extension: ${loaded}`);
+  return { cdpUrl, close: () => child.kill('SIGKILL') };
+}
+
+const EXTENSION_DIR = fileURLToPath(
+  new URL('../../node_modules/@browserbasehq/stagehand/dist/extension', import.meta.url),
+);
+
+describe.skipIf(!CHROMIUM)('Stagehand on a Browserbase session under the preload', () => {
+  it('creates and releases the session through the SDK, and ties the Stagehand spans to it', async () => {
+    const chromium = await startSessionBrowser();
+    const browserbase = await startBrowserbaseEmulator({ connectUrl: () => chromium.cdpUrl });
+    const openai = await startOpenAIEmulator();
+    const gateway = await startOpenAIFront(openai, false);
+    const shop = createHttpServer((_req, res) => {
+      res.writeHead(200, { 'content-type': 'text/html' });
+      res.end(SHOP_PAGE);
+    });
+    await new Promise<void>((resolve) => shop.listen(0, '127.0.0.1', resolve));
+    try {
+      openai.enqueue(STAGEHAND_REPLIES[0]!);
+      app = startApp('stagehand-browserbase.mjs', {
+        BROWSERBASE_BASE_URL: browserbase.url,
+        BROWSERBASE_API_KEY: browserbase.apiKey,
+        STAGEHAND_API_URL: `http://127.0.0.1:${gateway.port}`,
+        PAGE_URL: `http://127.0.0.1:${(shop.address() as AddressInfo).port}/`,
+      });
+      const exit = await app.exited;
+      const context = () =>
+        `\n${formatSpans(receiver.spans(), { attributes: true })}\n--- stdout\n${app?.stdout()}\n--- stderr\n${app?.stderr()}` +
+        `\n--- browserbase\n${browserbase.requests.map((r) => `${r.method} ${r.path} ${r.status}`).join('\n')}` +
+        `\n--- gateway\n${openai.requests.map((r) => r.path).join(', ')}`;
+      expect(exit.code, context()).toBe(0);
+      expect(app.stdout(), context()).toContain('observed 1');
+      const sessionId = app.stdout().match(/session (\S+)/)![1]!;
+      // The Model Gateway call is made by this process, with the session id Browserbase bills it to.
+      expect(openai.requests.map((request) => request.path)).toEqual(['/v1/llm/responses']);
+      expect(openai.requests[0]!.headers['x-bb-session-id']).toBe(sessionId);
+      expect(browserbase.session(sessionId)?.status).toBe('COMPLETED');
+
+      const spans = await receiver.waitForSpans(
+        (all) =>
+          all.some((span) => span.name === 'stagehand observe') &&
+          all.some((span) => span.name === 'browserbase.session'),
+      );
+      const observe = spans.find((span) => span.name === 'stagehand observe')!;
+      expect(observe.attributes, context()).toMatchObject({
+        'browserbase.session.id': sessionId,
+        'stagehand.browser': 'browserbase',
+        'stagehand.model.source': 'auto',
+        'gen_ai.usage.input_tokens': 300,
+        'gen_ai.usage.output_tokens': 40,
+      });
+      const create = spans.find((span) => span.name === 'browserbase.sessions.create')!;
+      expect(create.attributes).toMatchObject({
+        'browserbase.session.id': sessionId,
+        'browserbase.region': 'us-east-1',
+      });
+      const life = spans.find((span) => span.name === 'browserbase.session')!;
+      expect(life.attributes).toMatchObject({
+        'browserbase.session.id': sessionId,
+        'browserbase.session.end_reason': 'released',
+      });
+      expect(life.links.map((link) => link.spanId)).toEqual([create.spanId]);
+      // Gateway usage is seen only by Stagehand: recorded once, under the gateway's name.
+      const tokens = await receiver.waitForMetric('gen_ai.client.token.usage', (metric) =>
+        metric.dataPoints.some((point) => point.attributes['gen_ai.provider.name'] === 'browserbase'),
+      );
+      const input = tokens.dataPoints
+        .filter(
+          (point) =>
+            point.attributes['gen_ai.provider.name'] === 'browserbase' &&
+            point.attributes['gen_ai.token.type'] === 'input',
+        )
+        .reduce((total, point) => total + (point.sum ?? 0), 0);
+      expect(input).toBe(300);
+      // The API key never reaches telemetry, even though the gateway request carried it.
+      expect(JSON.stringify(spans.map((span) => span.attributes))).not.toContain(browserbase.apiKey);
+    } finally {
+      chromium.close();
+      shop.close();
+      await Promise.all([gateway.close(), openai.close(), browserbase.close()]);
     }
   });
 });
