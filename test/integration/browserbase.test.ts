@@ -10,6 +10,14 @@
 //   └─ browserbase.sessions.update          CLIENT  requested_status REQUEST_RELEASE
 //   browserbase.session (root, linked to the create span) x3: released, timed_out, shutdown
 //   metrics: session.created/failed/active/duration/cost/stuck/stuck.current
+//
+// And for stagehand-local.mjs / stagehand-browserbase.mjs (skipped without Chromium):
+//
+//   buy-flow                                INTERNAL (the app's own span)
+//   ├─ stagehand observe                    INTERNAL model, token usage, session id
+//   │  └─ stagehand.observe                 CLIENT  @browserbasehq/stagehand (its own RPC span)
+//   ├─ stagehand act                        INTERNAL
+//   └─ stagehand extract                    INTERNAL
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { createServer as createHttpServer, type IncomingMessage, type ServerResponse } from 'node:http';
