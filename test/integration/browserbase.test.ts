@@ -307,6 +307,11 @@ describe.skipIf(!CHROMIUM)('Stagehand on a local Chromium under the preload', ()
       // Instructions are prompt-like content: off by default.
       expect(op(name).attributes['stagehand.instruction.text']).toBeUndefined();
     }
+    // Stagehand's own RPC span nests under ours.
+    const rpc = spans.find(
+      (span) => span.name === 'stagehand.observe' && span.scope.name === '@browserbasehq/stagehand',
+    );
+    expect(rpc?.parentSpanId, context()).toBe(op('observe').spanId);
     expect(op('observe').attributes).toMatchObject({
       'stagehand.instruction.kind': 'instruction',
       'stagehand.action_count': 1,
