@@ -222,6 +222,41 @@ describe('Browserbase sessions under the preload', () => {
     expect(app.stderr()).toBe('');
   });
 
+  it('instruments the CommonJS build under --require', async () => {
+    app = startFixture({
+      script: fixturePath('browserbase-require.cjs'),
+      nodeOptions: ['--require', '@otel-preset/node/register'],
+      env: {
+        OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
+        OTEL_BSP_SCHEDULE_DELAY: '100',
+        BROWSERBASE_BASE_URL: emulator.url,
+        BROWSERBASE_API_KEY: emulator.apiKey,
+        NODE_NO_WARNINGS: '1',
+      },
+    });
+    const exit = await app.exited;
+    expect(exit.code, app.stderr()).toBe(0);
+    const sessionId = app.stdout().match(/released (\S+)/)![1]!;
+    const spans = await receiver.waitForSpans((all) =>
+      all.some((span) => span.name === 'browserbase.session'),
+    );
+    expect(
+      bbSpans(spans)
+        .map((span) => span.name)
+        .sort(),
+    ).toEqual([
+      'browserbase.session',
+      'browserbase.sessions.create',
+      'browserbase.sessions.retrieve',
+      'browserbase.sessions.update',
+    ]);
+    expect(spans.find((span) => span.name === 'browserbase.session')!.attributes).toMatchObject({
+      'browserbase.session.id': sessionId,
+      'browserbase.session.timeout': 60,
+      'browserbase.session.end_reason': 'released',
+    });
+  });
+
   it('a malformed price prints one line naming the variable, the value and the fallback', async () => {
     app = startApp('browserbase-sessions.mjs', {
       OTEL_PRESET_BROWSERBASE_PRICE_PER_MINUTE: 'cheap',
