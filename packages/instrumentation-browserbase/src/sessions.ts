@@ -176,7 +176,12 @@ export function wrapSessionMethod(method: SessionMethod, original: AnyFunction, 
       finishSpan(span, method, args, { error }, ctx);
       throw error;
     }
-    observeCall(result, (outcome) => finishSpan(span, method, args, outcome, ctx));
+    try {
+      observeCall(result, (outcome) => finishSpan(span, method, args, outcome, ctx));
+    } catch (error) {
+      ctx.warn(`browserbase sessions.${method}: could not observe the call`, error);
+      span.end();
+    }
     return result;
   };
 }
