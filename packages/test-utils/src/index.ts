@@ -71,6 +71,7 @@ export {
   type PrometheusOptions,
   type PromSample,
   type RunningPrometheus,
+  type ScrapeJob,
   startPrometheus,
 } from './prometheus.js';
 export {
@@ -83,3 +84,4 @@ export {
   spanMatches,
   traceOf,
 } from './span-tree.js';
+export { type Cleanup as ServiceCleanup, findOnPath, startPostgres, startRedis } from './services.js';

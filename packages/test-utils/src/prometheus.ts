@@ -29,23 +29,39 @@ export interface RunningPrometheus {
   stop(): Promise<void>;
 }
 
+export interface ScrapeJob {
+  targets: string[];
+  /** Keep the labels the target exposes over Prometheus's job/instance; default true. */
+  honorLabels?: boolean;
+}
+
 export interface PrometheusOptions {
-  /** Scrape jobs: job name to host:port targets. */
-  jobs: Record<string, string[]>;
+  /** Scrape jobs: job name to host:port targets (honor_labels on), or a full job. */
+  jobs: Record<string, string[] | ScrapeJob>;
   scrapeIntervalSeconds?: number;
+  /** Rule files (absolute paths) to load, evaluated every scrape interval. */
+  ruleFiles?: string[];
+  /** Keep exemplars (trace ids on histogram buckets) for `/api/v1/query_exemplars`. */
+  exemplars?: boolean;
 }
 
 export async function startPrometheus(options: PrometheusOptions): Promise<RunningPrometheus> {
   const dir = mkdtempSync(join(tmpdir(), 'prometheus-'));
   const interval = `${options.scrapeIntervalSeconds ?? 1}s`;
-  const jobs = Object.entries(options.jobs).map(
-    ([job, targets]) =>
-      `  - job_name: ${JSON.stringify(job)}\n    honor_labels: true\n` +
-      `    static_configs:\n      - targets: ${JSON.stringify(targets)}`,
-  );
+  const jobs = Object.entries(options.jobs).map(([job, spec]) => {
+    const { targets, honorLabels = true } = Array.isArray(spec) ? { targets: spec } : spec;
+    return (
+      `  - job_name: ${JSON.stringify(job)}\n    honor_labels: ${honorLabels}\n` +
+      `    static_configs:\n      - targets: ${JSON.stringify(targets)}`
+    );
+  });
+  const rules = options.ruleFiles?.length
+    ? `rule_files:\n${options.ruleFiles.map((file) => `  - ${JSON.stringify(file)}`).join('\n')}\n`
+    : '';
   writeFileSync(
     join(dir, 'prometheus.yml'),
-    `global:\n  scrape_interval: ${interval}\n  evaluation_interval: ${interval}\nscrape_configs:\n${jobs.join('\n')}\n`,
+    `global:\n  scrape_interval: ${interval}\n  evaluation_interval: ${interval}\n${rules}` +
+      `scrape_configs:\n${jobs.join('\n')}\n`,
   );
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
@@ -56,6 +72,7 @@ export async function startPrometheus(options: PrometheusOptions): Promise<Runni
       `--storage.tsdb.path=${join(dir, 'data')}`,
       `--web.listen-address=127.0.0.1:${port}`,
       '--log.level=warn',
+      ...(options.exemplars ? ['--enable-feature=exemplar-storage'] : []),
     ],
     label: 'prometheus',
   });
