@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: Apache-2.0
-// Sentry answers 503 for 30 s while an app keeps producing spans; in the second run the collector is
-// also restarted in the middle of it. Every span the app ended must reach Sentry once the outage is over: counted by span id.
+// Sentry is unavailable for 30 s (503s; or refused connections, then 503s, then 429s with Retry-After)
+// while an app keeps producing spans, with and without a collector restart in the middle. Every span the
+// app ended must reach Sentry once the outage is over: counted by span id.
 import {
   type Fixture,
   type RunningCollector,
   type SentryEmulator,
+  type SentryOutage,
   startCollector,
   startFixture,
   startSentryEmulator,
@@ -13,15 +15,58 @@ import {
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fixturePath } from './stack.js';
 
-const OUTAGE_MS = 30_000;
-const RESTART_AT_MS = 12_000;
+type OutagePhase = { outage: SentryOutage; forMs: number };
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+interface Drill {
+  title: string;
+  phases: OutagePhase[];
+  /** When to restart the collector, from the start of the outage. */
+  restartAtMs?: number;
+}
 
-describe.each([
-  { restart: false, title: 'Sentry outage' },
-  { restart: true, title: 'Sentry outage with a collector restart' },
-])('$title', ({ restart }) => {
+const unavailable = (forMs: number): OutagePhase => ({ outage: { kind: 'status', statusCode: 503 }, forMs });
+
+const DRILLS: Drill[] = [
+  { title: 'Sentry answers 503 for 30 s', phases: [unavailable(30_000)] },
+  {
+    title: 'Sentry answers 503 for 30 s, collector restarted',
+    phases: [unavailable(30_000)],
+    restartAtMs: 12_000,
+  },
+  {
+    title: 'Sentry refuses connections, then answers 503, then 429 with Retry-After; collector restarted',
+    phases: [
+      { outage: { kind: 'refuse' }, forMs: 10_000 },
+      unavailable(10_000),
+      { outage: { kind: 'status', statusCode: 429, retryAfterSeconds: 2 }, forMs: 10_000 },
+    ],
+    restartAtMs: 15_000,
+  },
+];
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, Math.max(0, ms)));
+
+/** Plays the phases and the restart in time order. */
+async function playOutage(drill: Drill, sentry: SentryEmulator, collector: RunningCollector): Promise<void> {
+  const started = Date.now();
+  const events: { atMs: number; run: () => Promise<void> }[] = [];
+  let atMs = 0;
+  for (const phase of drill.phases) {
+    events.push({ atMs, run: () => sentry.setOutage(phase.outage) });
+    atMs += phase.forMs;
+  }
+  events.push({ atMs, run: () => sentry.setOutage(undefined) });
+  if (drill.restartAtMs !== undefined)
+    events.push({ atMs: drill.restartAtMs, run: () => collector.restart() });
+  events.sort((a, b) => a.atMs - b.atMs);
+  for (const event of events) {
+    await sleep(started + event.atMs - Date.now());
+    await event.run();
+  }
+}
+
+describe.each(DRILLS)('$title', (drill) => {
+  const restart = drill.restartAtMs !== undefined;
   let sentry: SentryEmulator;
   let collector: RunningCollector;
   let app: Fixture;
@@ -49,8 +94,6 @@ describe.each([
   });
 
   it('loses no span, counted by span id', { timeout: 120_000 }, async () => {
-    await sentry.setOutage({ kind: 'status', statusCode: 503 });
-    const outageStarted = Date.now();
     app = startFixture({
       script: fixturePath('span-stream.mjs'),
       nodeOptions: ['--import', '@otel-preset/node/register'],
@@ -62,14 +105,9 @@ describe.each([
       },
     });
     await app.waitForOutput(/streaming/);
-
-    if (restart) {
-      await sleep(RESTART_AT_MS);
-      await collector.restart();
-    }
-    await sleep(OUTAGE_MS - (Date.now() - outageStarted));
-    const rejectedDuringOutage = sentry.requests.filter((r) => r.statusCode === 503).length;
-    await sentry.setOutage(undefined);
+    const before = sentry.requests.length;
+    await playOutage(drill, sentry, collector);
+    const turnedAway = sentry.requests.slice(before).filter((r) => r.statusCode >= 400).length;
 
     // Stop producing, let the preload flush, then wait for Sentry to have every span.
     await app.kill('SIGTERM');
@@ -89,13 +127,14 @@ describe.each([
     const arrived = delivered();
     const lost = [...sent].filter((id) => !arrived.has(id));
     console.log(
-      `outage drill${restart ? ' with restart' : ''}: ${sent.size} spans sent, ${[...sent].filter((id) => arrived.has(id)).length} delivered, ` +
-        `${lost.length} lost; ${rejectedDuringOutage} export attempts answered 503 during the outage; ` +
+      `${drill.title}: ${sent.size} spans sent, ${[...sent].filter((id) => arrived.has(id)).length} delivered, ` +
+        `${lost.length} lost; ${turnedAway} export attempts turned away during the outage; ` +
         `${sentry.spans().length - arrived.size} duplicate deliveries`,
     );
     expect(lost).toEqual([]);
-    // The outage was real: the collector kept trying and was turned away.
-    expect(rejectedDuringOutage).toBeGreaterThan(2);
+    // The outage was real: the collector kept trying and was turned away (refused connections leave no
+    // request behind, so a refuse-only outage would show none).
+    expect(turnedAway).toBeGreaterThan(2);
     expect(collector.logs().includes('--- restart ---')).toBe(restart);
   });
 });

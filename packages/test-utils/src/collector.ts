@@ -34,8 +34,13 @@ export interface RunningCollector {
   readonly process: Fixture;
   /** Output of every process run so far, oldest first. */
   logs(): string;
-  /** SIGTERM (a graceful shutdown) and start again on the same ports and queue directory. */
+  /** SIGTERM (a graceful shutdown); the queue directory stays for start(). */
+  shutdown(): Promise<void>;
+  /** Starts again on the same ports and queue directory after shutdown(). */
+  start(): Promise<void>;
+  /** shutdown() then start(). */
   restart(): Promise<void>;
+  /** Shuts down and removes the queue directory. */
   stop(): Promise<void>;
 }
 
@@ -105,10 +110,16 @@ export async function startCollector(options: CollectorOptions = {}): Promise<Ru
       return current;
     },
     logs: () => [...previousLogs, logsOf(current)].join('\n--- restart ---\n'),
-    async restart() {
+    async shutdown() {
       await current.kill('SIGTERM');
+    },
+    async start() {
       previousLogs.push(logsOf(current));
       current = await launch();
+    },
+    async restart() {
+      await this.shutdown();
+      await this.start();
     },
     async stop() {
       await current.kill('SIGTERM');
