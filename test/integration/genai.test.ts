@@ -4,6 +4,12 @@
 //
 //   chat gpt-4o / generate_content gemini-2.5-flash / …   CLIENT  @otel-preset/instrumentation-genai
 //   └─ POST                                               CLIENT  @opentelemetry/instrumentation-undici
+//
+// and for the Vercel AI SDK (from its `ai:telemetry` channel, no app setup):
+//
+//   invoke_agent                                          INTERNAL @otel-preset/instrumentation-genai
+//   └─ chat gpt-4.1-mini                                  CLIENT   @otel-preset/instrumentation-genai
+//      └─ POST                                            CLIENT   @opentelemetry/instrumentation-undici
 import { fileURLToPath } from 'node:url';
 import {
   type OtlpReceiver,
@@ -89,9 +95,9 @@ describe('ESM app under --import', () => {
     openai.enqueue({}, {}, {}, {}, {}, { status: 429 });
     const { stdout } = await runApp('genai-app.mjs', '--import', 'genai-esm');
     expect(stdout).toContain(
-      'done chat=Hello from the emulator. streamed=Hello from the emulator. rateLimited=429',
+      'done chat=Hello from the emulator. streamed=Hello from the emulator. rateLimited=429 aiSdk=Hello from the emulator.',
     );
-    const spans = genaiSpans(await receiver.waitForSpans((all) => genaiSpans(all).length >= 11, 20_000));
+    const spans = genaiSpans(await receiver.waitForSpans((all) => genaiSpans(all).length >= 13, 20_000));
     const summary = spans
       .map((span) => [span.name, span.attributes['gen_ai.request.stream'] ?? false])
       .sort();
@@ -104,6 +110,8 @@ describe('ESM app under --import', () => {
         ['chat gpt-4o', false],
         ['chat gpt-4o', true],
         ['chat gpt-4o-mini', true],
+        ['chat gpt-4.1-mini', false],
+        ['invoke_agent', false],
         ['embeddings text-embedding-3-small', false],
         ['execute_tool lookup_order', false],
         ['generate_content gemini-2.5-flash', false],
@@ -140,6 +148,22 @@ describe('ESM app under --import', () => {
     // The HTTP call to the emulator nests under the GenAI span.
     const http = (await receiver.spans()).filter((s) => s.parentSpanId === streamedChat?.spanId);
     expect(http.length).toBeGreaterThanOrEqual(1);
+    // The AI SDK call: chat span under invoke_agent, with the provider's HTTP request under it.
+    const aiSdkChat = spans.find((s) => s.name === 'chat gpt-4.1-mini');
+    const agent = spans.find((s) => s.name === 'invoke_agent');
+    expect(agent?.kind).toBe('INTERNAL');
+    expect(aiSdkChat?.parentSpanId).toBe(agent?.spanId);
+    expect(aiSdkChat?.attributes).toMatchObject({
+      'gen_ai.operation.name': 'chat',
+      'gen_ai.provider.name': 'openai',
+      'gen_ai.response.model': 'gpt-4.1-mini',
+      'gen_ai.response.finish_reasons': ['stop'],
+      'gen_ai.usage.input_tokens': 12,
+      'gen_ai.usage.output_tokens': 8,
+      'server.port': openai.port,
+    });
+    const aiSdkHttp = (await receiver.spans()).filter((s) => s.parentSpanId === aiSdkChat?.spanId);
+    expect(aiSdkHttp.map((s) => s.scope.name)).toEqual(['@opentelemetry/instrumentation-undici']);
 
     await receiver.waitForMetric('gen_ai.client.cost', (metric) =>
       metric.dataPoints.some((point) => point.attributes['gen_ai.provider.name'] === 'gcp.gemini'),
@@ -183,6 +207,12 @@ describe('ESM app under --import', () => {
         'gen_ai.token.type': 'input',
       }),
     ).toBeCloseTo(2 * usd(12, 0.3), 15);
+    const aiSdkModel = { 'gen_ai.provider.name': 'openai', 'gen_ai.request.model': 'gpt-4.1-mini' };
+    expect(
+      total(metrics, 'gen_ai.client.token.usage', { ...aiSdkModel, 'gen_ai.token.type': 'output' }),
+    ).toBe(8);
+    expect(total(metrics, 'gen_ai.client.cost', aiSdkModel)).toBeCloseTo(usd(12, 0.4) + usd(8, 1.6), 15);
+    expect(total(metrics, 'gen_ai.client.operation.duration', aiSdkModel)).toBeGreaterThan(0);
     expect(total(metrics, 'gen_ai.client.cost', { 'gen_ai.request.model': 'acme-unpriced-1' })).toBe(0);
     expect(total(metrics, 'gen_ai.client.cost.unpriced', { 'gen_ai.request.model': 'acme-unpriced-1' })).toBe(
       1,

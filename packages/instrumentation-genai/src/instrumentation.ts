@@ -7,9 +7,11 @@ import {
   InstrumentationNodeModuleDefinition,
   isWrapped,
 } from '@opentelemetry/instrumentation';
+import { AiSdkChannel } from './ai-sdk/channel.js';
+import { insideAiSdkModelCall } from './ai-sdk/scope.js';
 import { CAPTURE_ENV, type CaptureMode, parseCaptureMode } from './content.js';
 import { createMetrics, type GenAIMetrics } from './metrics.js';
-import { Operation, type OperationRequest } from './operation.js';
+import { Operation, type OperationDeps, type OperationRequest } from './operation.js';
 import { Pricing } from './pricing.js';
 import { patchMessagesCreate, patchMessagesStream } from './providers/anthropic.js';
 import type { StartOperation } from './providers/common.js';
@@ -38,6 +40,8 @@ export class GenAIInstrumentation extends InstrumentationBase<GenAIInstrumentati
   private pricing: Pricing;
   private metricInstruments: GenAIMetrics;
   private capture: CaptureMode;
+  /** The Vercel AI SDK (`ai` v7) is observed through its diagnostics channel, not patched. */
+  private aiSdk: AiSdkChannel | undefined;
 
   constructor(config: GenAIInstrumentationConfig = {}) {
     super(PACKAGE_NAME, VERSION, config);
@@ -45,6 +49,19 @@ export class GenAIInstrumentation extends InstrumentationBase<GenAIInstrumentati
     this.pricing = Pricing.load(config);
     this.metricInstruments = createMetrics(this.meter);
     registerLiveTelemetry({ metrics: this.metricInstruments, pricing: this.pricing });
+    this.aiSdk = new AiSdkChannel(() => (this.isEnabled() ? this.operationDeps() : undefined));
+    // The base constructor's enable() ran before this field existed.
+    if (this.isEnabled()) this.aiSdk.subscribe();
+  }
+
+  override enable(): void {
+    super.enable();
+    this.aiSdk?.subscribe();
+  }
+
+  override disable(): void {
+    super.disable();
+    this.aiSdk?.unsubscribe();
   }
 
   override setConfig(config: GenAIInstrumentationConfig = {}): void {
@@ -63,18 +80,21 @@ export class GenAIInstrumentation extends InstrumentationBase<GenAIInstrumentati
     registerLiveTelemetry({ metrics: this.metricInstruments, pricing: this.pricing });
   }
 
+  private operationDeps(): OperationDeps {
+    return {
+      tracer: this.tracer,
+      logger: this.logger,
+      telemetry: { metrics: this.metricInstruments, pricing: this.pricing },
+      capture: this.capture,
+    };
+  }
+
   private readonly startOperation: StartOperation = (request: OperationRequest) => {
-    if (!this.isEnabled()) return undefined;
+    // Inside an AI SDK model call the AI SDK's events already describe this request: one span,
+    // tokens counted once.
+    if (!this.isEnabled() || insideAiSdkModelCall()) return undefined;
     try {
-      return new Operation(
-        {
-          tracer: this.tracer,
-          logger: this.logger,
-          telemetry: { metrics: this.metricInstruments, pricing: this.pricing },
-          capture: this.capture,
-        },
-        request,
-      );
+      return new Operation(this.operationDeps(), request);
     } catch (error) {
       diag.debug(`${PACKAGE_NAME}: could not start a span`, error);
       return undefined;

@@ -72,6 +72,9 @@ export interface OperationResponse {
   finishReasons?: string[];
   usage?: TokenUsage;
   toolCalls?: ToolCall[];
+  /** Where the call went, when only the response says so (the AI SDK reports it after the call). */
+  serverAddress?: string;
+  serverPort?: number;
   /** Output messages for content capture. */
   outputMessages?: ChatMessage[];
   attributes?: Attributes;
@@ -95,7 +98,7 @@ export function serverFromUrl(url: unknown): { serverAddress?: string; serverPor
 }
 
 /** An error's class name (or HTTP status) keeps error.type low-cardinality. */
-function errorType(error: unknown): string {
+export function errorType(error: unknown): string {
   if (error && typeof error === 'object') {
     const name = (error as { constructor?: { name?: string } }).constructor?.name;
     if (name && name !== 'Object' && name !== 'Error') return name;
@@ -192,9 +195,15 @@ export class Operation {
   }
 
   private currentMetricAttributes(): Attributes {
-    return this.response.model
-      ? { ...this.metricAttributes, [ATTR_GEN_AI_RESPONSE_MODEL]: this.response.model }
-      : this.metricAttributes;
+    const { model, serverAddress, serverPort } = this.response;
+    if (!model && !serverAddress) return this.metricAttributes;
+    return {
+      ...this.metricAttributes,
+      ...(serverAddress && this.metricAttributes[ATTR_SERVER_ADDRESS] === undefined
+        ? { [ATTR_SERVER_ADDRESS]: serverAddress, ...(serverPort ? { [ATTR_SERVER_PORT]: serverPort } : {}) }
+        : {}),
+      ...(model ? { [ATTR_GEN_AI_RESPONSE_MODEL]: model } : {}),
+    };
   }
 
   /** Ends the span and records the metrics; later calls do nothing. */
@@ -216,6 +225,10 @@ export class Operation {
     const { id, model, finishReasons, usage, toolCalls, attributes } = this.response;
     const seconds = (performance.now() - this.started) / 1000;
     const metricAttributes = this.currentMetricAttributes();
+    for (const key of [ATTR_SERVER_ADDRESS, ATTR_SERVER_PORT]) {
+      const value = metricAttributes[key];
+      if (value !== undefined && this.metricAttributes[key] === undefined) span.setAttribute(key, value);
+    }
     if (id) span.setAttribute(ATTR_GEN_AI_RESPONSE_ID, id);
     if (model) span.setAttribute(ATTR_GEN_AI_RESPONSE_MODEL, model);
     if (finishReasons?.length) span.setAttribute(ATTR_GEN_AI_RESPONSE_FINISH_REASONS, finishReasons);
