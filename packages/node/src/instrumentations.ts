@@ -107,7 +107,8 @@ const bundled: InstrumentationSpec[] = [
   {
     name: 'genai',
     defaultOn: true,
-    packages: ['openai', '@anthropic-ai/sdk', '@google/genai'],
+    // `ai` (Vercel AI SDK v7) is observed through its `ai:telemetry` diagnostics channel, not patched.
+    packages: ['openai', '@anthropic-ai/sdk', '@google/genai', 'ai'],
     create: () => {
       const { GenAIInstrumentation } =
         require('@otel-preset/instrumentation-genai') as typeof import('@otel-preset/instrumentation-genai');
