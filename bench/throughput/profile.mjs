@@ -1,0 +1,96 @@
+// SPDX-License-Identifier: Apache-2.0
+// Where does a variant's time go? Serves one route under one variant with `--cpu-prof`, drives the same
+// load as the benchmark, then prints self time by function and by package from the V8 profile.
+//   node bench/throughput/profile.mjs [--variant otel-preset] [--route db] [--duration 8] [--top 40]
+import './ts-hooks.mjs';
+import { readFileSync } from 'node:fs';
+import { mkdtemp, readdir, readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, relative } from 'node:path';
+import { parseArgs } from 'node:util';
+
+const { values } = parseArgs({
+  options: {
+    variant: { type: 'string', default: 'otel-preset' },
+    route: { type: 'string', default: 'db' },
+    duration: { type: 'string', default: '8' },
+    top: { type: 'string', default: '40' },
+  },
+});
+process.env.BENCH_PROFILE_DIR = await mkdtemp(join(tmpdir(), 'otel-preset-prof-'));
+const { profileVariant } = await import('./run.mjs');
+const { dir, requests } = await profileVariant(values.variant, values.route, Number(values.duration) * 1000);
+const file = (await readdir(dir)).find((f) => f.endsWith('.cpuprofile'));
+if (!file) throw new Error(`no profile written to ${dir}`);
+const profile = JSON.parse(await readFile(join(dir, file), 'utf8'));
+
+// Self time per node = its share of samples; sample intervals are attributed to the sampled node.
+const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+const self = new Map();
+for (let i = 0; i < profile.samples.length; i++) {
+  const dt = profile.timeDeltas[i + 1] ?? 0;
+  self.set(profile.samples[i], (self.get(profile.samples[i]) ?? 0) + dt);
+}
+const total = [...self.values()].reduce((a, b) => a + b, 0);
+// esbuild marks where each bundled module starts (`// ../../node_modules/pkg/dist/x.mjs`), so time in a
+// bundle can be charged to the package it came from.
+const bundleMaps = new Map();
+function bundledModule(path, line) {
+  if (!bundleMaps.has(path)) {
+    const starts = [];
+    readFileSync(path, 'utf8')
+      .split('\n')
+      .forEach((text, index) => {
+        const match = /^\/\/ ((?:\.\.\/)*(?:node_modules|src|packages)\/\S+)$/.exec(text);
+        if (match) starts.push([index, match[1]]);
+      });
+    bundleMaps.set(path, starts);
+  }
+  let found;
+  for (const [start, name] of bundleMaps.get(path)) {
+    if (start > line) break;
+    found = name;
+  }
+  return found;
+}
+const where = (url, line) => {
+  if (!url) return '(native)';
+  const path = url.replace(/^file:\/\//, '');
+  if (path.endsWith('/dist/index.cjs')) {
+    const module = bundledModule(path, line);
+    if (module) {
+      const inner = module.replace(/^(\.\.\/)*/, '');
+      const nm = inner.split('node_modules/')[1]?.split('/');
+      return `${relative(process.cwd(), path)} ⊃ ${nm ? (nm[0].startsWith('@') ? `${nm[0]}/${nm[1]}` : nm[0]) : inner}`;
+    }
+  }
+  const nm = path.lastIndexOf('node_modules/');
+  if (nm !== -1) {
+    const rest = path.slice(nm + 'node_modules/'.length).split('/');
+    return rest[0].startsWith('@') ? `${rest[0]}/${rest[1]}` : rest[0];
+  }
+  if (path.startsWith('node:')) return 'node:internal';
+  return relative(process.cwd(), path);
+};
+const byFunction = new Map();
+const byPackage = new Map();
+for (const [id, us] of self) {
+  const { callFrame } = byId.get(id);
+  const pkg = where(callFrame.url, callFrame.lineNumber);
+  const fn = `${callFrame.functionName || '(anonymous)'} ${pkg}:${callFrame.lineNumber + 1}`;
+  byFunction.set(fn, (byFunction.get(fn) ?? 0) + us);
+  byPackage.set(pkg, (byPackage.get(pkg) ?? 0) + us);
+}
+const show = (title, map, n) => {
+  console.log(`\n${title}`);
+  for (const [name, us] of [...map].sort((a, b) => b[1] - a[1]).slice(0, n)) {
+    console.log(
+      `${((us / total) * 100).toFixed(1).padStart(5)}% ${(us / requests).toFixed(1).padStart(6)} µs/req  ${name}`,
+    );
+  }
+};
+console.log(
+  `${values.variant} /${values.route}: ${(total / 1e6).toFixed(1)} s sampled, ${requests} requests (${(total / requests).toFixed(0)} µs/req on the main thread); profile in ${dir}`,
+);
+show('self time by package / file', byPackage, 25);
+show('self time by function', byFunction, Number(values.top));

@@ -1,0 +1,82 @@
+// SPDX-License-Identifier: Apache-2.0
+// Starts the benchmark app under one variant's preload and samples the process's memory and CPU time
+// from /proc, so the figures are the server's own and not the harness's.
+import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const APP = join(dirname(fileURLToPath(import.meta.url)), 'app.mjs');
+// Upstream's register probes cloud metadata services at start-up; give it time before calling it hung.
+const START_TIMEOUT_MS = 60_000;
+const STOP_TIMEOUT_MS = 5_000;
+const CLOCK_TICKS_PER_S = 100;
+
+/** Resident set size in bytes, or undefined once the process is gone. */
+export function rssBytes(pid) {
+  try {
+    const match = /^VmRSS:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return match ? Number(match[1]) * 1024 : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** User + system CPU seconds the process has used so far. */
+export function cpuSeconds(pid) {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Fields after the parenthesised command name; utime and stime are the 14th and 15th overall.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS_PER_S;
+  } catch {
+    return Number.NaN;
+  }
+}
+
+/** `nodeArgs` go before the preloads, e.g. `--cpu-prof` for profiling. */
+export function startServer(variant, env, nodeArgs = []) {
+  const args = [...nodeArgs, ...variant.imports.flatMap((i) => ['--import', i]), APP];
+  const child = spawn(process.execPath, args, {
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  const keep = (chunk) => {
+    output = (output + chunk).slice(-8192);
+  };
+  child.stderr.on('data', keep);
+  const port = new Promise((resolve, reject) => {
+    const timer = setTimeout(
+      () => reject(new Error(`not listening after ${START_TIMEOUT_MS} ms`)),
+      START_TIMEOUT_MS,
+    );
+    child.stdout.on('data', (chunk) => {
+      keep(chunk);
+      const match = /listening (\d+)/.exec(output);
+      if (match) {
+        clearTimeout(timer);
+        resolve(Number(match[1]));
+      }
+    });
+    child.once('exit', (code, signal) => {
+      clearTimeout(timer);
+      reject(new Error(`exited before listening (${signal ?? `code ${code}`})`));
+    });
+  });
+  return {
+    pid: child.pid,
+    port,
+    output: () => output,
+    stop: () =>
+      new Promise((resolve) => {
+        if (child.exitCode !== null || child.signalCode !== null) return resolve();
+        const timer = setTimeout(() => child.kill('SIGKILL'), STOP_TIMEOUT_MS);
+        child.once('exit', () => {
+          clearTimeout(timer);
+          resolve();
+        });
+        child.kill('SIGTERM');
+      }),
+  };
+}
