@@ -32,11 +32,20 @@ describe.skipIf(!available)('on Node 22.15, the oldest supported release', () =>
         flag,
         receiver,
         node: MIN_NODE,
-        env: { OTEL_LOG_LEVEL: 'info', OTEL_SERVICE_NAME: 'min-node' },
+        // Handler spans on, so the trace shows the express instrumentation works on this Node too.
+        env: {
+          OTEL_LOG_LEVEL: 'info',
+          OTEL_SERVICE_NAME: 'min-node',
+          OTEL_PRESET_EXPRESS_HANDLER_SPANS: 'true',
+        },
       });
       try {
         expect((await requestApp(app, '/users/3')).status).toBe(200);
-        const { server, spans } = await waitForStackTrace(receiver, '/users/:id');
+        const { server, spans } = await waitForStackTrace(receiver, '/users/:id', [
+          'pg',
+          'ioredis',
+          'express',
+        ]);
         expect(server.resource['process.runtime.version']).toBe('22.15.0');
         expect(spans.length).toBeGreaterThanOrEqual(4);
         expect(app.stderr()).toContain(`esm-hook=${hook}`);

@@ -3,9 +3,11 @@
 // OTLP receiver. Expected trace for GET /users/7?token=secret:
 //
 //   GET /users/:id                    SERVER  @opentelemetry/instrumentation-http
-//   ├─ request handler - /users/:id   INTERNAL @opentelemetry/instrumentation-express
 //   ├─ pg.query:SELECT otel_preset_test CLIENT @opentelemetry/instrumentation-pg
 //   └─ incr                           CLIENT  @opentelemetry/instrumentation-ioredis
+//
+// Express names the route on the server span but adds no layer spans, and the pool checkout adds no
+// pg-pool.connect span, unless OTEL_PRESET_EXPRESS_HANDLER_SPANS / OTEL_PRESET_PG_CONNECT_SPANS say so.
 import {
   type Fixture,
   formatSpans,
@@ -52,7 +54,7 @@ describe.each([
 ] as const)('$kind app under $flag', ({ kind, script, flag }) => {
   const serviceName = `stack-app-${kind.toLowerCase().replace(/\W+/g, '-')}`;
 
-  it('exports one trace with server, express, pg and redis spans carrying semconv attributes', async () => {
+  it('exports one trace with server, pg and redis spans carrying semconv attributes', async () => {
     app = startApp(script, flag, { OTEL_SERVICE_NAME: serviceName });
     const response = await request('/users/7?token=secret');
     expect(response.status).toBe(200);
@@ -84,13 +86,12 @@ describe.each([
     // Query strings stay private unless OTEL_PRESET_CAPTURE_URL_QUERY=true.
     expect(server.attributes['url.query'], context).toBeUndefined();
 
-    const express = byScope('express');
+    // The route is named (above) without a layer span repeating it.
+    expect(byScope('express'), context).toEqual([]);
     expect(
-      express.map((span) => span.attributes['express.type']),
+      byScope('pg').filter((span) => span.name.endsWith('.connect')),
       context,
-    ).toEqual(['request_handler']);
-    expect(express[0]!.attributes['http.route']).toBe('/users/:id');
-    expect(isDescendantOfServer(express[0]!), context).toBe(true);
+    ).toEqual([]);
 
     const query = byScope('pg').find((span) => span.kind === 'CLIENT' && span.attributes['db.query.text']);
     expect(query, context).toBeDefined();
@@ -187,6 +188,26 @@ describe('privacy and noise', () => {
     expect(incr.attributes['db.query.text']).toBe('incr visits:9');
     const query = spans.find((span) => span.attributes['db.query.text']?.toString().startsWith('SELECT'))!;
     expect(query.attributes['db.query.text']).toBe('SELECT $1::int AS id, 42 AS answer');
+  });
+
+  it('adds Express handler and pg pool checkout spans when asked to', async () => {
+    app = startApp('stack-app.mjs', '--import', {
+      OTEL_PRESET_EXPRESS_HANDLER_SPANS: 'true',
+      OTEL_PRESET_PG_CONNECT_SPANS: 'true',
+    });
+    expect((await request('/users/5')).status).toBe(200);
+    const { spans } = await waitForStackTrace(receiver, '/users/:id', ['pg', 'ioredis', 'express']);
+    const context = `\n${formatSpans(spans, { attributes: true })}`;
+    const express = spans.filter((span) => span.scope.name === '@opentelemetry/instrumentation-express');
+    expect(
+      express.map((span) => span.attributes['express.type']),
+      context,
+    ).toEqual(['request_handler']);
+    expect(express[0]!.attributes['http.route']).toBe('/users/:id');
+    expect(
+      spans.some((span) => span.name === 'pg-pool.connect'),
+      context,
+    ).toBe(true);
   });
 
   it('does not trace health checks', async () => {

@@ -56,7 +56,8 @@ export interface PresetConfig {
   metricCardinalityLimit: number;
   shutdown: { installHandlers: boolean; timeoutMs: number };
   http: { ignoreIncomingPaths: string[] };
-  express: { middlewareSpans: boolean };
+  express: { middlewareSpans: boolean; handlerSpans: boolean };
+  pg: { connectSpans: boolean };
   privacy: { captureUrlQuery: boolean; captureDbParameters: boolean };
 }
 
@@ -252,7 +253,11 @@ export function resolveConfig({ env, instrumentationNames, overrides = {} }: Con
     http: {
       ignoreIncomingPaths: reader.list(`${PRESET_PREFIX}HTTP_IGNORE_PATHS`) ?? DEFAULT_IGNORED_PATHS,
     },
-    express: { middlewareSpans: reader.bool(`${PRESET_PREFIX}EXPRESS_MIDDLEWARE_SPANS`, false) },
+    express: {
+      middlewareSpans: reader.bool(`${PRESET_PREFIX}EXPRESS_MIDDLEWARE_SPANS`, false),
+      handlerSpans: reader.bool(`${PRESET_PREFIX}EXPRESS_HANDLER_SPANS`, false),
+    },
+    pg: { connectSpans: reader.bool(`${PRESET_PREFIX}PG_CONNECT_SPANS`, false) },
     privacy: {
       captureUrlQuery: reader.bool(`${PRESET_PREFIX}CAPTURE_URL_QUERY`, false),
       captureDbParameters: reader.bool(`${PRESET_PREFIX}CAPTURE_DB_PARAMETERS`, false),

@@ -56,10 +56,13 @@ const bundled: InstrumentationSpec[] = [
     create: (config) => {
       const { ExpressInstrumentation } =
         require('@opentelemetry/instrumentation-express') as typeof import('@opentelemetry/instrumentation-express');
-      // A span per middleware costs time and says little; routers and handlers still name the route.
-      return new ExpressInstrumentation(
-        config.express.middlewareSpans ? {} : { ignoreLayersType: ['middleware' as never] },
-      );
+      // Layer spans cost time per request and mostly repeat the server span: a handler span has the
+      // same route and nearly the same duration. Ignored layers still name the route (http.route and
+      // the server span's name are set before the ignore check), so the trace loses no information.
+      const ignored: string[] = [];
+      if (!config.express.middlewareSpans) ignored.push('middleware');
+      if (!config.express.handlerSpans) ignored.push('router', 'request_handler');
+      return new ExpressInstrumentation({ ignoreLayersType: ignored as never[] });
     },
   },
   {
@@ -72,6 +75,9 @@ const bundled: InstrumentationSpec[] = [
       const capture = config.privacy.captureDbParameters;
       return new PgInstrumentation({
         requireParentSpan: true,
+        // A pool hands out an idle client in microseconds, so a pg-pool.connect span per query says
+        // nothing; pool pressure shows in the db.client.connection.* metrics, which stay on.
+        ignoreConnectSpans: !config.pg.connectSpans,
         enhancedDatabaseReporting: capture,
         requestHook: capture
           ? undefined

@@ -24,10 +24,15 @@ export function sanitizeSql(sql: string): string {
 
 const SENSITIVE_HEADER =
   /^http\.(request|response)\.header\.(authorization|proxy-authorization|cookie|set-cookie|x-api-key|api-key|x-auth-token|x-sentry-auth)$/;
-const URL_KEYS = ['url.full', 'http.url', 'http.target'];
+const URL_KEYS = new Set(['url.full', 'http.url', 'http.target']);
+// Every exported attribute passes through here; most keys are not header keys, and a prefix check
+// rules them out without running the regex.
+const HEADER_PREFIX = 'http.re';
+
+const QUERY_OR_FRAGMENT = /[?#]/;
 
 function stripQuery(value: string): string {
-  const cut = value.search(/[?#]/);
+  const cut = value.search(QUERY_OR_FRAGMENT);
   return cut === -1 ? value : value.slice(0, cut);
 }
 
@@ -39,16 +44,16 @@ export function redactAttributes(attributes: Attributes, captureUrlQuery: boolea
     return result;
   };
   for (const key in attributes) {
-    if (SENSITIVE_HEADER.test(key)) {
+    if (key.startsWith(HEADER_PREFIX) && SENSITIVE_HEADER.test(key)) {
       delete edit()[key];
       continue;
     }
     if (captureUrlQuery) continue;
     if (key === 'url.query') {
       delete edit()[key];
-    } else if (URL_KEYS.includes(key)) {
+    } else if (URL_KEYS.has(key)) {
       const value = attributes[key];
-      if (typeof value === 'string' && /[?#]/.test(value)) edit()[key] = stripQuery(value);
+      if (typeof value === 'string' && QUERY_OR_FRAGMENT.test(value)) edit()[key] = stripQuery(value);
     }
   }
   return result;

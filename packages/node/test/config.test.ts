@@ -27,6 +27,9 @@ describe('defaults', () => {
     expect(config.resourceDetectors).not.toContain('aws');
     expect(config.shutdown).toEqual({ installHandlers: true, timeoutMs: 2_000 });
     expect(config.privacy).toEqual({ captureUrlQuery: false, captureDbParameters: false });
+    // Spans that repeat the server span or time an instant pool checkout are off.
+    expect(config.express).toEqual({ middlewareSpans: false, handlerSpans: false });
+    expect(config.pg).toEqual({ connectSpans: false });
     expect(Object.isFrozen(config.traces)).toBe(true);
   });
 });
@@ -89,6 +92,17 @@ describe('valid settings', () => {
     const { config } = resolve({ OTEL_TRACES_EXPORTER: 'none', OTEL_METRICS_EXPORTER: 'console' });
     expect(config.traces.enabled).toBe(false);
     expect(config.metrics).toMatchObject({ enabled: false, console: true });
+  });
+
+  it('turns Express layer spans and pg connect spans back on', () => {
+    const { config, warnings } = resolve({
+      OTEL_PRESET_EXPRESS_MIDDLEWARE_SPANS: 'true',
+      OTEL_PRESET_EXPRESS_HANDLER_SPANS: 'true',
+      OTEL_PRESET_PG_CONNECT_SPANS: 'true',
+    });
+    expect(warnings).toEqual([]);
+    expect(config.express).toEqual({ middlewareSpans: true, handlerSpans: true });
+    expect(config.pg).toEqual({ connectSpans: true });
   });
 
   it('clamps the metric export timeout to the interval', () => {
