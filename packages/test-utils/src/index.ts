@@ -45,6 +45,7 @@ export {
   stopAllFixtures,
 } from './fixture.js';
 export { freePort } from './free-port.js';
+export { type Load, type LoadReport, startLoad } from './load.js';
 export type {
   Attributes,
   ExponentialBuckets,
@@ -66,6 +67,7 @@ export {
   startOtlpReceiver,
 } from './otlp-receiver.js';
 export { pollUntil } from './poll.js';
+export { rssMiB, slope } from './process-stats.js';
 export {
   PROMETHEUS_BINARY,
   type PrometheusOptions,
@@ -74,6 +76,7 @@ export {
   type ScrapeJob,
   startPrometheus,
 } from './prometheus.js';
+export { type Cleanup as ServiceCleanup, findOnPath, startPostgres, startRedis } from './services.js';
 export {
   childrenOf,
   type FormatSpansOptions,
@@ -84,4 +87,3 @@ export {
   spanMatches,
   traceOf,
 } from './span-tree.js';
-export { type Cleanup as ServiceCleanup, findOnPath, startPostgres, startRedis } from './services.js';
