@@ -1,11 +1,11 @@
 // SPDX-License-Identifier: Apache-2.0
-// Span and metric exporters: the upstream OTLP serializers over our OtlpHttpSender.
+// Span and metric exporters: OTLP serializers (ours for protobuf spans, upstream's otherwise) over our
+// OtlpHttpSender.
 import { type ExportResult, ExportResultCode } from '@opentelemetry/core';
 import {
   JsonMetricsSerializer,
   JsonTraceSerializer,
   ProtobufMetricsSerializer,
-  ProtobufTraceSerializer,
 } from '@opentelemetry/otlp-transformer';
 import {
   AggregationTemporality,
@@ -17,6 +17,7 @@ import type { ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace';
 import type { OtlpSignalConfig, Temporality } from './config.js';
 import { log } from './logging.js';
 import { type ExportDeadline, ExportFailure, OtlpHttpSender } from './otlp-http.js';
+import { FastProtobufTraceSerializer } from './otlp-trace-proto.js';
 
 interface Serializer<T> {
   serializeRequest(request: T): Uint8Array | undefined;
@@ -91,7 +92,9 @@ class OtlpExporter<T> {
 }
 
 export function createSpanExporter(config: OtlpSignalConfig, deadline: ExportDeadline): SpanExporter {
-  const serializer = config.protocol === 'http/json' ? JsonTraceSerializer : ProtobufTraceSerializer;
+  // Spans are serialized on the app's thread, per batch; ours writes the same bytes as the upstream
+  // protobuf serializer in about a third of the time (see otlp-trace-proto.ts).
+  const serializer = config.protocol === 'http/json' ? JsonTraceSerializer : FastProtobufTraceSerializer;
   return new OtlpExporter<ReadableSpan[]>('traces', config, deadline, serializer);
 }
 
