@@ -2,6 +2,7 @@
 // Where does a variant's time go? Serves one route under one variant with `--cpu-prof`, drives the same
 // load as the benchmark, then prints self time by function and by package from the V8 profile.
 //   node bench/throughput/profile.mjs [--variant otel-preset] [--route db] [--duration 8] [--top 40]
+//                                     [--env NAME=VALUE ...]
 import './ts-hooks.mjs';
 import { readFileSync } from 'node:fs';
 import { mkdtemp, readdir, readFile } from 'node:fs/promises';
@@ -15,11 +16,21 @@ const { values } = parseArgs({
     route: { type: 'string', default: 'db' },
     duration: { type: 'string', default: '8' },
     top: { type: 'string', default: '40' },
+    // Extra settings for the server, e.g. --env OTEL_TRACES_EXPORTER=none, to see what a feature costs.
+    env: { type: 'string', multiple: true, default: [] },
   },
 });
+const extraEnv = Object.fromEntries(
+  values.env.map((pair) => [pair.slice(0, pair.indexOf('=')), pair.slice(pair.indexOf('=') + 1)]),
+);
 process.env.BENCH_PROFILE_DIR = await mkdtemp(join(tmpdir(), 'otel-preset-prof-'));
 const { profileVariant } = await import('./run.mjs');
-const { dir, requests } = await profileVariant(values.variant, values.route, Number(values.duration) * 1000);
+const { dir, requests } = await profileVariant(
+  values.variant,
+  values.route,
+  Number(values.duration) * 1000,
+  extraEnv,
+);
 const file = (await readdir(dir)).find((f) => f.endsWith('.cpuprofile'));
 if (!file) throw new Error(`no profile written to ${dir}`);
 const profile = JSON.parse(await readFile(join(dir, file), 'utf8'));

@@ -8,6 +8,9 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { Redis } from 'ioredis';
 import { ensurePeers, peerUrl } from './peers.mjs';
+
+export { ensurePeers };
+
 import { describeMachine, formatTable, summarize, verdicts } from './report.mjs';
 import { cpuSeconds, rssBytes, startServer } from './server.mjs';
 import { startSink } from './sink.mjs';
@@ -97,7 +100,7 @@ function parseCli() {
 }
 
 // The parent's own OTel, Sentry and NODE_OPTIONS settings would change what a variant does.
-function childEnv(services) {
+export function childEnv(services) {
   const env = {};
   for (const [key, value] of Object.entries(process.env)) {
     if (key.startsWith('OTEL_') || key.startsWith('SENTRY_') || key === 'NODE_OPTIONS') continue;
@@ -114,7 +117,7 @@ function childEnv(services) {
   return env;
 }
 
-async function startServices() {
+export async function startServices() {
   const { startPostgres, startRedis } = await import(
     pathToFileURL(join(ROOT, 'packages/test-utils/src/services.ts')).href
   );
@@ -264,7 +267,7 @@ async function main() {
 }
 
 /** Serves `route` under one variant with `--cpu-prof` for `durationMs` of load; resolves with the profile's directory and the measured request count. */
-export async function profileVariant(name, route, durationMs) {
+export async function profileVariant(name, route, durationMs, extraEnv = {}) {
   const variant = VARIANTS.find((v) => v.name === name);
   if (!variant) throw new Error(`unknown variant ${name}; one of ${VARIANTS.map((v) => v.name).join(', ')}`);
   if (!ROUTES.includes(route)) throw new Error(`unknown route ${route}; one of ${ROUTES.join(', ')}`);
@@ -273,11 +276,11 @@ export async function profileVariant(name, route, durationMs) {
   const services = await startServices();
   const dir = process.env.BENCH_PROFILE_DIR;
   let requests = 0;
-  const server = startServer({ ...variant, imports: variant.imports() }, childEnv(services), [
-    '--cpu-prof',
-    '--cpu-prof-dir',
-    dir,
-  ]);
+  const server = startServer(
+    { ...variant, imports: variant.imports() },
+    { ...childEnv(services), ...extraEnv },
+    ['--cpu-prof', '--cpu-prof-dir', dir],
+  );
   try {
     const url = `http://127.0.0.1:${await server.port}/${route}`;
     await runLoad({ url, connections: 20, durationMs: 2000 });

@@ -2,7 +2,7 @@
 // Starts the benchmark app under one variant's preload and samples the process's memory and CPU time
 // from /proc, so the figures are the server's own and not the harness's.
 import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -35,6 +35,38 @@ export function cpuSeconds(pid) {
 }
 
 /** `nodeArgs` go before the preloads, e.g. `--cpu-prof` for profiling. */
+/**
+ * CPU seconds by thread group: the main thread (user and system), V8's helper threads (garbage
+ * collection, compilation) and the rest (libuv's pool: gzip, DNS).
+ */
+export function threadCpuSeconds(pid) {
+  const out = { mainUser: 0, mainSystem: 0, v8: 0, other: 0 };
+  let tids;
+  try {
+    tids = readdirSync(`/proc/${pid}/task`);
+  } catch {
+    return out;
+  }
+  for (const tid of tids) {
+    let stat;
+    try {
+      stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+    } catch {
+      continue;
+    }
+    const name = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const user = Number(fields[11]) / CLOCK_TICKS_PER_S;
+    const system = Number(fields[12]) / CLOCK_TICKS_PER_S;
+    if (tid === String(pid)) {
+      out.mainUser += user;
+      out.mainSystem += system;
+    } else if (name.startsWith('V8')) out.v8 += user + system;
+    else out.other += user + system;
+  }
+  return out;
+}
+
 export function startServer(variant, env, nodeArgs = []) {
   const args = [...nodeArgs, ...variant.imports.flatMap((i) => ['--import', i]), APP];
   const child = spawn(process.execPath, args, {

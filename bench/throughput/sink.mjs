@@ -59,15 +59,16 @@ function countJsonSpans(buf) {
   return spans;
 }
 
-// An envelope is newline-separated JSON: a header, then item header / payload pairs. A transaction
-// item is its root span plus its `spans`.
+// An envelope is newline-separated JSON: a header, then item header / payload pairs. Sentry's Node SDK
+// v11 sends spans as `span` items whose header carries `item_count`; older ones send a `transaction`
+// item, which is its root span plus its `spans`.
 function countEnvelopeSpans(buf) {
   const lines = buf.toString('utf8').split('\n');
   let spans = 0;
   for (let i = 1; i + 1 < lines.length; i += 2) {
-    if (!lines[i].includes('"transaction"')) continue;
-    const payload = JSON.parse(lines[i + 1]);
-    spans += 1 + (payload.spans?.length ?? 0);
+    const header = JSON.parse(lines[i]);
+    if (header.type === 'span') spans += header.item_count ?? 1;
+    else if (header.type === 'transaction') spans += 1 + (JSON.parse(lines[i + 1]).spans?.length ?? 0);
   }
   return spans;
 }
