@@ -86,6 +86,8 @@ describe('collector pipeline: app → collector → Sentry and Prometheus', () =
         SENTRY_DSN: sentry.dsn,
         ECHO_URL: echoUrl,
         OTEL_SERVICE_NAME: SERVICE,
+        // Express handler spans are off by default; on here so the trace has every layer to deliver.
+        OTEL_PRESET_EXPRESS_HANDLER_SPANS: 'true',
         OTEL_EXPORTER_OTLP_ENDPOINT: collector.otlpUrl,
         OTEL_METRIC_EXPORT_INTERVAL: '500',
         OTEL_BSP_SCHEDULE_DELAY: '100',
