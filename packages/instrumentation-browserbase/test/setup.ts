@@ -2,45 +2,18 @@
 // One instrumentation instance for the whole test process (patching is process-wide), with
 // in-memory span and metric readers. Each suite enables it, resets the data, and disables it.
 import { createRequire } from 'node:module';
-import { context, metrics, trace } from '@opentelemetry/api';
-import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
-import {
-  AggregationTemporality,
-  type DataPoint,
-  MeterProvider,
-  type MetricData,
-  MetricReader,
-} from '@opentelemetry/sdk-metrics';
-import {
-  InMemorySpanExporter,
-  type ReadableSpan,
-  SimpleSpanProcessor,
-  TracerProvider,
-} from '@opentelemetry/sdk-trace';
+import type { DataPoint, MetricData } from '@opentelemetry/sdk-metrics';
+import type { ReadableSpan } from '@opentelemetry/sdk-trace';
+import { installInProcessSdk } from '@otel-preset/test-utils';
 import { BrowserbaseInstrumentation } from '../src/index.js';
 
-class TestReader extends MetricReader {
-  constructor() {
-    super({ aggregationTemporalitySelector: () => AggregationTemporality.CUMULATIVE });
-  }
-  protected override async onForceFlush(): Promise<void> {}
-  protected override async onShutdown(): Promise<void> {}
-}
-
-export const spanExporter = new InMemorySpanExporter();
-const tracerProvider = new TracerProvider({
-  spanProcessors: [new SimpleSpanProcessor({ exporter: spanExporter })],
-});
-const reader = new TestReader();
-const meterProvider = new MeterProvider({ readers: [reader] });
-
-context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
-trace.setGlobalTracerProvider(tracerProvider);
-metrics.setGlobalMeterProvider(meterProvider);
+const sdk = installInProcessSdk({ temporality: 'cumulative' });
+export const spanExporter = sdk.spanExporter;
+export { waitFor } from '@otel-preset/test-utils';
 
 export const instrumentation = new BrowserbaseInstrumentation({ enabled: false });
-instrumentation.setTracerProvider(tracerProvider);
-instrumentation.setMeterProvider(meterProvider);
+instrumentation.setTracerProvider(sdk.tracerProvider);
+instrumentation.setMeterProvider(sdk.meterProvider);
 instrumentation.enable();
 
 /** Loaded through require() after enable(), so require-in-the-middle patches it. */
@@ -48,14 +21,11 @@ export const Browserbase = createRequire(import.meta.url)(
   '@browserbasehq/sdk',
 ) as typeof import('@browserbasehq/sdk').Browserbase;
 
-export const spans = (): ReadableSpan[] => spanExporter.getFinishedSpans();
+export const spans = (): ReadableSpan[] => sdk.spans();
 export const spanNamed = (name: string): ReadableSpan[] => spans().filter((span) => span.name === name);
 
-export async function collectMetrics(): Promise<MetricData[]> {
-  const { resourceMetrics } = await reader.collect();
-  return resourceMetrics.scopeMetrics
-    .filter((scope) => scope.scope.name === '@otel-preset/instrumentation-browserbase')
-    .flatMap((scope) => scope.metrics);
+export function collectMetrics(): Promise<MetricData[]> {
+  return sdk.collectMetrics('@otel-preset/instrumentation-browserbase');
 }
 
 export async function metric(name: string): Promise<MetricData | undefined> {
@@ -73,16 +43,4 @@ export async function total(name: string, match: Record<string, unknown> = {}): 
     sum += typeof value === 'number' ? value : value.count;
   }
   return sum;
-}
-
-export function waitFor(check: () => boolean | Promise<boolean>, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  return new Promise((resolve, reject) => {
-    const poll = async () => {
-      if (await check()) return resolve();
-      if (Date.now() > deadline) return reject(new Error(`condition not met within ${timeoutMs} ms`));
-      setTimeout(poll, 20);
-    };
-    void poll();
-  });
 }

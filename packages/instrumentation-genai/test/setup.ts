@@ -2,47 +2,18 @@
 // One instrumentation instance per test file (patching is process-wide), with in-memory span and
 // metric readers. Metrics use delta temporality so each `drainMetrics()` sees only the last calls.
 import { createRequire } from 'node:module';
-import { context, metrics, trace } from '@opentelemetry/api';
-import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
-import {
-  AggregationTemporality,
-  type DataPoint,
-  type Histogram,
-  MeterProvider,
-  type MetricData,
-  MetricReader,
-} from '@opentelemetry/sdk-metrics';
-import {
-  InMemorySpanExporter,
-  type ReadableSpan,
-  SimpleSpanProcessor,
-  TracerProvider,
-} from '@opentelemetry/sdk-trace';
+import type { DataPoint, Histogram } from '@opentelemetry/sdk-metrics';
+import { installInProcessSdk } from '@otel-preset/test-utils';
 import { GenAIInstrumentation, type GenAIInstrumentationConfig } from '../src/index.js';
 
-class TestReader extends MetricReader {
-  constructor() {
-    super({ aggregationTemporalitySelector: () => AggregationTemporality.DELTA });
-  }
-  protected override async onForceFlush(): Promise<void> {}
-  protected override async onShutdown(): Promise<void> {}
-}
-
-export const spanExporter = new InMemorySpanExporter();
-const tracerProvider = new TracerProvider({
-  spanProcessors: [new SimpleSpanProcessor({ exporter: spanExporter })],
-});
-const reader = new TestReader();
-const meterProvider = new MeterProvider({ readers: [reader] });
-
-context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
-trace.setGlobalTracerProvider(tracerProvider);
-metrics.setGlobalMeterProvider(meterProvider);
+const sdk = installInProcessSdk({ temporality: 'delta' });
+export const spanExporter = sdk.spanExporter;
+export { waitFor } from '@otel-preset/test-utils';
 
 export function setUpInstrumentation(config: GenAIInstrumentationConfig = {}) {
   const instrumentation = new GenAIInstrumentation({ ...config, enabled: false });
-  instrumentation.setTracerProvider(tracerProvider);
-  instrumentation.setMeterProvider(meterProvider);
+  instrumentation.setTracerProvider(sdk.tracerProvider);
+  instrumentation.setMeterProvider(sdk.meterProvider);
   instrumentation.enable();
   return instrumentation;
 }
@@ -50,7 +21,7 @@ export function setUpInstrumentation(config: GenAIInstrumentationConfig = {}) {
 /** Loaded through require() after enable(), so require-in-the-middle patches the CJS build. */
 export const requireSdk = createRequire(import.meta.url);
 
-export const spans = (): ReadableSpan[] => spanExporter.getFinishedSpans();
+export const spans = sdk.spans;
 
 export interface Point {
   attributes: Record<string, unknown>;
@@ -63,10 +34,8 @@ export type MetricPoints = Record<string, Point[]>;
 
 /** Metrics recorded since the previous call, by name, with simplified points. */
 export async function drainMetrics(): Promise<MetricPoints> {
-  const { resourceMetrics } = await reader.collect();
   const result: MetricPoints = {};
-  const all: MetricData[] = resourceMetrics.scopeMetrics.flatMap((scope) => scope.metrics);
-  for (const data of all) {
+  for (const data of await sdk.collectMetrics()) {
     const points = (data.dataPoints as DataPoint<number | Histogram>[]).map((point) => {
       const value = point.value;
       return typeof value === 'number'
@@ -81,18 +50,6 @@ export async function drainMetrics(): Promise<MetricPoints> {
 export async function reset(): Promise<void> {
   spanExporter.reset();
   await drainMetrics();
-}
-
-export function waitFor(check: () => boolean, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  return new Promise((resolve, reject) => {
-    const tick = () => {
-      if (check()) return resolve();
-      if (Date.now() > deadline) return reject(new Error('timed out waiting for condition'));
-      setTimeout(tick, 10);
-    };
-    tick();
-  });
 }
 
 /** USD for `tokens` at `perMillion` USD per 1M tokens. */

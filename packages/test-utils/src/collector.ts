@@ -100,6 +100,13 @@ export async function startCollector(options: CollectorOptions = {}): Promise<Ru
 
   current = await launch();
   const logsOf = (fixture: Fixture) => fixture.stdout() + fixture.stderr();
+  const shutdown = async () => {
+    await current.kill('SIGTERM');
+  };
+  const start = async () => {
+    previousLogs.push(logsOf(current));
+    current = await launch();
+  };
   return {
     ports,
     otlpUrl: `http://127.0.0.1:${ports.otlpHttp}`,
@@ -110,16 +117,11 @@ export async function startCollector(options: CollectorOptions = {}): Promise<Ru
       return current;
     },
     logs: () => [...previousLogs, logsOf(current)].join('\n--- restart ---\n'),
-    async shutdown() {
-      await current.kill('SIGTERM');
-    },
-    async start() {
-      previousLogs.push(logsOf(current));
-      current = await launch();
-    },
+    shutdown,
+    start,
     async restart() {
-      await this.shutdown();
-      await this.start();
+      await shutdown();
+      await start();
     },
     async stop() {
       await current.kill('SIGTERM');
