@@ -7,13 +7,11 @@ import {
   type RunningCollector,
   type SentryEmulator,
   type SentryOutage,
-  startCollector,
   startFixture,
-  startSentryEmulator,
   stopAllFixtures,
 } from '@otel-preset/test-utils';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { fixturePath } from './stack.js';
+import { fixturePath, startSentryPipeline } from './stack.js';
 
 type OutagePhase = { outage: SentryOutage; forMs: number };
 
@@ -69,28 +67,24 @@ describe.each(DRILLS)('$title', (drill) => {
   const restart = drill.restartAtMs !== undefined;
   let sentry: SentryEmulator;
   let collector: RunningCollector;
+  let stopPipeline: (() => Promise<void>) | undefined;
   let app: Fixture;
 
   beforeAll(async () => {
-    sentry = await startSentryEmulator();
-    collector = await startCollector({
-      env: {
-        SENTRY_OTLP_TRACES_URL: sentry.otlpTracesUrl,
-        SENTRY_OTLP_AUTH: sentry.otlpAuth,
-        OTEL_PRESET_TRACES_EXPORTERS: '[otlp_http/sentry]',
-        OTEL_PRESET_SAMPLING_PERCENT: '100',
-        OTEL_PRESET_SAMPLING_DECISION_WAIT: '1s',
-        // Production backs off up to 60 s; a short cap keeps the recovery inside the test's time.
-        OTEL_PRESET_SENTRY_RETRY_INITIAL_INTERVAL: '1s',
-        OTEL_PRESET_SENTRY_RETRY_MAX_INTERVAL: '3s',
-        OTEL_PRESET_COLLECTOR_LOG_LEVEL: 'warn',
-      },
-    });
+    ({
+      sentry,
+      collector,
+      stop: stopPipeline,
+    } = await startSentryPipeline({
+      // Production backs off up to 60 s; a short cap keeps the recovery inside the test's time.
+      OTEL_PRESET_SENTRY_RETRY_INITIAL_INTERVAL: '1s',
+      OTEL_PRESET_SENTRY_RETRY_MAX_INTERVAL: '3s',
+    }));
   });
 
   afterAll(async () => {
     await stopAllFixtures('SIGKILL');
-    await Promise.allSettled([collector?.stop(), sentry?.close()]);
+    await stopPipeline?.();
   });
 
   it('loses no span, counted by span id', { timeout: 120_000 }, async () => {

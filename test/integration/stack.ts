@@ -7,7 +7,11 @@ import {
   findSpan,
   type OtlpReceiver,
   type ReceivedSpan,
+  type RunningCollector,
+  type SentryEmulator,
+  startCollector,
   startFixture,
+  startSentryEmulator,
   traceOf,
 } from '@otel-preset/test-utils';
 import { inject } from 'vitest';
@@ -66,4 +70,32 @@ export async function waitForStackTrace(
   const spans = await receiver.waitForSpans(complete, 20_000);
   const server = findSpan(spans, { kind: 'SERVER', attributes: { 'http.route': route } })!;
   return { server, spans: traceOf(spans, server.traceId) };
+}
+
+/**
+ * The Sentry emulator behind the collector binary, keeping every trace (100 %) and deciding after 1 s so
+ * tests do not wait out the sampler. `env` adds or overrides collector settings.
+ */
+export async function startSentryPipeline(
+  env: Record<string, string> = {},
+): Promise<{ sentry: SentryEmulator; collector: RunningCollector; stop(): Promise<void> }> {
+  const sentry = await startSentryEmulator();
+  const collector = await startCollector({
+    env: {
+      SENTRY_OTLP_TRACES_URL: sentry.otlpTracesUrl,
+      SENTRY_OTLP_AUTH: sentry.otlpAuth,
+      OTEL_PRESET_TRACES_EXPORTERS: '[otlp_http/sentry]',
+      OTEL_PRESET_SAMPLING_PERCENT: '100',
+      OTEL_PRESET_SAMPLING_DECISION_WAIT: '1s',
+      OTEL_PRESET_COLLECTOR_LOG_LEVEL: 'warn',
+      ...env,
+    },
+  });
+  return {
+    sentry,
+    collector,
+    async stop() {
+      await Promise.allSettled([collector.stop(), sentry.close()]);
+    },
+  };
 }

@@ -2,13 +2,9 @@
 // Garbage and oversize payloads on the collector's OTLP ports: refused, and the collector keeps serving.
 import { connect } from 'node:net';
 import { gzipSync } from 'node:zlib';
-import {
-  type RunningCollector,
-  type SentryEmulator,
-  startCollector,
-  startSentryEmulator,
-} from '@otel-preset/test-utils';
+import type { RunningCollector, SentryEmulator } from '@otel-preset/test-utils';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startSentryPipeline } from '../stack.js';
 
 /** One valid OTLP/JSON span, to prove the collector still works after each abuse. */
 function validSpan(traceByte: string) {
@@ -39,25 +35,22 @@ function validSpan(traceByte: string) {
 describe('garbage and oversize payloads', () => {
   let sentry: SentryEmulator;
   let collector: RunningCollector;
+  let stopPipeline: (() => Promise<void>) | undefined;
   const post = (body: Uint8Array | string, headers: Record<string, string>) =>
     fetch(`${collector.otlpUrl}/v1/traces`, { method: 'POST', headers, body });
 
   beforeAll(async () => {
-    sentry = await startSentryEmulator();
-    collector = await startCollector({
-      env: {
-        SENTRY_OTLP_TRACES_URL: sentry.otlpTracesUrl,
-        SENTRY_OTLP_AUTH: sentry.otlpAuth,
-        OTEL_PRESET_TRACES_EXPORTERS: '[otlp_http/sentry]',
-        OTEL_PRESET_SAMPLING_PERCENT: '100',
-        OTEL_PRESET_SAMPLING_DECISION_WAIT: '1s',
-        OTEL_PRESET_COLLECTOR_LOG_LEVEL: 'error',
-      },
-    });
+    ({
+      sentry,
+      collector,
+      stop: stopPipeline,
+    } = await startSentryPipeline({
+      OTEL_PRESET_COLLECTOR_LOG_LEVEL: 'error',
+    }));
   });
 
   afterAll(async () => {
-    await Promise.allSettled([collector?.stop(), sentry?.close()]);
+    await stopPipeline?.();
   });
 
   it('refuses malformed protobuf, JSON and compression with a 4xx', async () => {

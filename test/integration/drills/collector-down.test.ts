@@ -6,13 +6,11 @@ import {
   findSpan,
   type RunningCollector,
   type SentryEmulator,
-  startCollector,
   startLoad,
-  startSentryEmulator,
   stopAllFixtures,
 } from '@otel-preset/test-utils';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { fixturePath, startStackApp } from '../stack.js';
+import { fixturePath, startSentryPipeline, startStackApp } from '../stack.js';
 
 const OUTAGE_MS = 60_000;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -28,25 +26,16 @@ function memoryOf(app: Fixture): { retained: number; rss: number } {
 describe('collector down for 60 s under traffic', () => {
   let sentry: SentryEmulator;
   let collector: RunningCollector;
+  let stopPipeline: (() => Promise<void>) | undefined;
   let app: Fixture;
 
   beforeAll(async () => {
-    sentry = await startSentryEmulator();
-    collector = await startCollector({
-      env: {
-        SENTRY_OTLP_TRACES_URL: sentry.otlpTracesUrl,
-        SENTRY_OTLP_AUTH: sentry.otlpAuth,
-        OTEL_PRESET_TRACES_EXPORTERS: '[otlp_http/sentry]',
-        OTEL_PRESET_SAMPLING_PERCENT: '100',
-        OTEL_PRESET_SAMPLING_DECISION_WAIT: '1s',
-        OTEL_PRESET_COLLECTOR_LOG_LEVEL: 'warn',
-      },
-    });
+    ({ sentry, collector, stop: stopPipeline } = await startSentryPipeline());
   });
 
   afterAll(async () => {
     await stopAllFixtures('SIGKILL');
-    await Promise.allSettled([collector?.stop(), sentry?.close()]);
+    await stopPipeline?.();
   });
 
   it('keeps serving, holds memory, warns once and resumes export', { timeout: 150_000 }, async () => {

@@ -10,15 +10,13 @@ import {
   type RunningPrometheus,
   type SentryEmulator,
   startBrowserbaseEmulator,
-  startCollector,
   startFixture,
   startOpenAIEmulator,
   startPrometheus,
-  startSentryEmulator,
   stopAllFixtures,
 } from '@otel-preset/test-utils';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { fixturePath } from '../stack.js';
+import { fixturePath, startSentryPipeline } from '../stack.js';
 
 const SECRETS = {
   queryString: 'drill-query-secret-5b1c',
@@ -39,27 +37,20 @@ describe('privacy drill: planted secrets, default settings', () => {
   let openai: ProviderEmulator;
   let browserbase: BrowserbaseEmulator;
   let collector: RunningCollector;
+  let stopPipeline: (() => Promise<void>) | undefined;
   let prometheus: RunningPrometheus;
   let app: Fixture;
 
   beforeAll(async () => {
-    [sentry, openai, browserbase] = await Promise.all([
-      startSentryEmulator(),
-      startOpenAIEmulator(),
-      startBrowserbaseEmulator(),
-    ]);
-    collector = await startCollector({
-      env: {
-        SENTRY_OTLP_TRACES_URL: sentry.otlpTracesUrl,
-        SENTRY_OTLP_AUTH: sentry.otlpAuth,
-        OTEL_PRESET_TRACES_EXPORTERS: '[otlp_http/sentry]',
-        // Keep every trace, so the check covers all of them rather than a sample.
-        OTEL_PRESET_SAMPLING_PERCENT: '100',
-        OTEL_PRESET_SAMPLING_DECISION_WAIT: '1s',
-        OTEL_PRESET_SPAN_METRICS_FLUSH_INTERVAL: '1s',
-        OTEL_PRESET_COLLECTOR_LOG_LEVEL: 'warn',
-      },
-    });
+    [openai, browserbase] = await Promise.all([startOpenAIEmulator(), startBrowserbaseEmulator()]);
+    // The pipeline keeps every trace, so the check covers all of them rather than a sample.
+    ({
+      sentry,
+      collector,
+      stop: stopPipeline,
+    } = await startSentryPipeline({
+      OTEL_PRESET_SPAN_METRICS_FLUSH_INTERVAL: '1s',
+    }));
     prometheus = await startPrometheus({
       jobs: {
         'otel-collector': [collector.metricsTarget],
@@ -85,13 +76,7 @@ describe('privacy drill: planted secrets, default settings', () => {
 
   afterAll(async () => {
     await stopAllFixtures('SIGKILL');
-    await Promise.allSettled([
-      collector?.stop(),
-      prometheus?.stop(),
-      sentry?.close(),
-      openai?.close(),
-      browserbase?.close(),
-    ]);
+    await Promise.allSettled([stopPipeline?.(), prometheus?.stop(), openai?.close(), browserbase?.close()]);
   });
 
   it('keeps every secret out of Sentry and Prometheus', { timeout: 90_000 }, async () => {

@@ -6,16 +6,13 @@ import {
   type RunningCollector,
   type RunningPrometheus,
   rssMiB,
-  type SentryEmulator,
   slope,
-  startCollector,
   startLoad,
   startPrometheus,
-  startSentryEmulator,
   stopAllFixtures,
 } from '@otel-preset/test-utils';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { fixturePath, startStackApp } from '../stack.js';
+import { fixturePath, startSentryPipeline, startStackApp } from '../stack.js';
 
 const SOAK_MS = Number(process.env['SOAK_MS'] ?? 240_000);
 // V8 sizes its young generation to the allocation rate in the first minute; RSS is judged after that.
@@ -31,27 +28,22 @@ interface Sample {
 }
 
 describe(`soak: ${SOAK_MS / 1000} s of steady traffic, Prometheus down for the first half`, () => {
-  let sentry: SentryEmulator;
   let collector: RunningCollector;
+  let stopPipeline: (() => Promise<void>) | undefined;
   let prometheus: RunningPrometheus | undefined;
 
   beforeAll(async () => {
-    sentry = await startSentryEmulator();
-    collector = await startCollector({
-      env: {
-        SENTRY_OTLP_TRACES_URL: sentry.otlpTracesUrl,
-        SENTRY_OTLP_AUTH: sentry.otlpAuth,
-        OTEL_PRESET_TRACES_EXPORTERS: '[otlp_http/sentry]',
-        OTEL_PRESET_SAMPLING_DECISION_WAIT: '2s',
-        OTEL_PRESET_SPAN_METRICS_FLUSH_INTERVAL: '5s',
-        OTEL_PRESET_COLLECTOR_LOG_LEVEL: 'warn',
-      },
-    });
+    ({ collector, stop: stopPipeline } = await startSentryPipeline({
+      // The shipped sampling share, not the test default of keeping everything.
+      OTEL_PRESET_SAMPLING_PERCENT: '10',
+      OTEL_PRESET_SAMPLING_DECISION_WAIT: '2s',
+      OTEL_PRESET_SPAN_METRICS_FLUSH_INTERVAL: '5s',
+    }));
   });
 
   afterAll(async () => {
     await stopAllFixtures('SIGKILL');
-    await Promise.allSettled([collector?.stop(), prometheus?.stop(), sentry?.close()]);
+    await Promise.allSettled([stopPipeline?.(), prometheus?.stop()]);
   });
 
   it('keeps app and collector memory flat', { timeout: SOAK_MS + 120_000 }, async () => {
