@@ -19,6 +19,8 @@ const { values: args } = parseArgs({
     'step-seconds': { type: 'string', default: '20' },
     'span-rates': { type: 'string', default: '2000,5000,10000,20000,40000,80000' },
     'point-rates': { type: 'string', default: '10000,50000,100000,200000,400000' },
+    // Lower memory_limiter's limit to watch it refuse data before the CPU saturates.
+    'memory-limit-mib': { type: 'string' },
   },
 });
 const STEP_SECONDS = Number(args['step-seconds']);
@@ -93,6 +95,10 @@ const collector = spawn(
       OTEL_PRESET_COLLECTOR_HEALTH_PORT: String(ports.health),
       OTEL_PRESET_COLLECTOR_STORAGE_DIR: join(dir, 'queue'),
       OTEL_PRESET_COLLECTOR_LOG_LEVEL: 'error',
+      ...(args['memory-limit-mib'] && {
+        OTEL_PRESET_COLLECTOR_MEMORY_LIMIT_MIB: args['memory-limit-mib'],
+        OTEL_PRESET_COLLECTOR_MEMORY_SPIKE_MIB: String(Math.round(Number(args['memory-limit-mib']) / 4)),
+      }),
       SENTRY_OTLP_TRACES_URL: `http://127.0.0.1:${sink.port}/api/1/integration/otlp/v1/traces`,
       SENTRY_OTLP_AUTH: 'sentry sentry_key=bench',
       OTEL_PRESET_TRACES_EXPORTERS: '[otlp_http/sentry]',
@@ -231,7 +237,8 @@ function table(title, rows, unit) {
 
 console.log(
   `collector throughput, one core (GOMAXPROCS=1, taskset -c 0), otel-collector-config.yaml as shipped ` +
-    `(10 % baseline sampling, 10 s decision window), Sentry exporter to a local sink\n` +
+    `(10 % baseline sampling, 10 s decision window${args['memory-limit-mib'] ? `, memory_limiter at ${args['memory-limit-mib']} MiB` : ''}), ` +
+    `Sentry exporter to a local sink\n` +
     `machine: ${cpus()[0].model}, ${cpus().length} cores; load generator and Prometheus on the other core\n`,
 );
 console.log(table('spans (10 traces × 10 spans per request)', results.spans, 'spans'));
