@@ -55,7 +55,10 @@ describe(`soak: ${SOAK_MS / 1000} s of steady traffic, Prometheus down for the f
         OTEL_SERVICE_NAME: 'soak-drill',
         OTEL_METRIC_EXPORT_INTERVAL: '5000',
         MEMORY_PROBE_MS: String(SAMPLE_MS),
-        NODE_OPTIONS: `--expose-gc --import ${fixturePath('memory-probe.mjs')}`,
+        // Under allocation pressure V8 grows its young generation in steps of tens of MiB, at times of
+        // its choosing (bench/README.md); a fixed young generation keeps such a step from passing for a
+        // leak or hiding one. Retained memory is measured on its own either way.
+        NODE_OPTIONS: `--expose-gc --min-semi-space-size=8 --max-semi-space-size=8 --import ${fixturePath('memory-probe.mjs')}`,
       },
     });
     const [, port] = (await app.waitForOutput(/listening (\d+)/)) as RegExpMatchArray;
@@ -113,7 +116,10 @@ describe(`soak: ${SOAK_MS / 1000} s of steady traffic, Prometheus down for the f
     expect(samples.length).toBeGreaterThan(10);
     expect(slopes.appRetained).toBeLessThan(1);
     expect(slopes.appRss).toBeLessThan(5);
-    expect(slopes.collectorRss).toBeLessThan(5);
+    // The sampler's decision caches fill up to their fixed capacity (100,000 trace ids each) during the
+    // first minutes, so the collector's slope is judged more loosely, with its peak bounded.
+    expect(slopes.collectorRss).toBeLessThan(8);
+    expect(Math.max(...samples.map((s) => s.collectorRss))).toBeLessThan(200);
 
     // Counters are cumulative: the requests served while nothing scraped are in the first scrape.
     const calls = await prometheus!.waitForQuery(
