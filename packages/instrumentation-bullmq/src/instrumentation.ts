@@ -5,6 +5,7 @@
 import {
   InstrumentationBase,
   InstrumentationNodeModuleDefinition,
+  InstrumentationNodeModuleFile,
   isWrapped,
 } from '@opentelemetry/instrumentation';
 import { QueueRegistry, registerBacklogGauges } from './backlog.js';
@@ -77,18 +78,28 @@ export class BullMQInstrumentation extends InstrumentationBase<BullMQInstrumenta
     });
   }
 
+  /**
+   * The class files, not the package entry: bullmq ships CommonJS only (no `exports` map), so even an
+   * ES import of it loads its classes through require(), where these hooks see them. Hooking the
+   * entry would also need import-in-the-middle to discover the exports of every file the entry
+   * re-exports, which costs tens of milliseconds at start-up.
+   */
   protected init() {
-    return new InstrumentationNodeModuleDefinition(
-      'bullmq',
-      SUPPORTED_VERSIONS,
-      (moduleExports: unknown) => {
-        guard(this._diag, 'patch', () => this.patch(exportsOf(moduleExports)));
-        return moduleExports;
-      },
-      (moduleExports: unknown) => {
-        guard(this._diag, 'unpatch', () => this.unpatch(exportsOf(moduleExports)));
-      },
+    const files = ['queue', 'worker', 'job', 'flow-producer'].map(
+      (name) =>
+        new InstrumentationNodeModuleFile(
+          `bullmq/dist/cjs/classes/${name}.js`,
+          SUPPORTED_VERSIONS,
+          (moduleExports: unknown) => {
+            guard(this._diag, 'patch', () => this.patch(moduleExports as BullMQExports));
+            return moduleExports;
+          },
+          (moduleExports: unknown) => {
+            guard(this._diag, 'unpatch', () => this.unpatch(moduleExports as BullMQExports));
+          },
+        ),
     );
+    return new InstrumentationNodeModuleDefinition('bullmq', SUPPORTED_VERSIONS, undefined, undefined, files);
   }
 
   private runtime(): Runtime {
@@ -140,7 +151,9 @@ export class BullMQInstrumentation extends InstrumentationBase<BullMQInstrumenta
   private patch(bullmq: BullMQExports | undefined): void {
     if (!bullmq) return;
     for (const [prototype, method, wrapper] of this.patchTable(this.runtime(), bullmq)) {
-      if (!prototype || typeof prototype[method] !== 'function') {
+      // Each class file exports one of the classes; the others are patched from their own files.
+      if (!prototype) continue;
+      if (typeof prototype[method] !== 'function') {
         this._diag.debug(`bullmq has no ${method} to patch; that part of the telemetry is off`);
         continue;
       }
@@ -164,12 +177,4 @@ function wrapTracking(rt: Runtime): Wrapper {
       guard(rt.diag, 'Queue.waitUntilReady', () => rt.queues.track(this));
       return original.apply(this, args);
     };
-}
-
-/** CommonJS gives the exports object; import-in-the-middle gives a namespace (its `default` for CJS builds). */
-function exportsOf(moduleExports: unknown): BullMQExports | undefined {
-  if (!moduleExports || typeof moduleExports !== 'object') return undefined;
-  const candidate = moduleExports as BullMQExports & { default?: BullMQExports };
-  if (candidate.Queue || candidate.Worker) return candidate;
-  return candidate.default;
 }

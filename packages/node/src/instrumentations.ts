@@ -14,6 +14,11 @@ export interface InstrumentationSpec {
   defaultOn: boolean;
   /** npm packages it patches; when none of them is installed for the app, it is not even loaded. */
   packages: readonly string[];
+  /**
+   * Modules it patches that ES imports reach only through require() (CommonJS-only packages hooked at
+   * their internal files): import-in-the-middle need not hook them, and skipping it saves start-up time.
+   */
+  requireOnly?: readonly string[];
   /** Returns the instrumentation, or undefined when its package is not installed (opt-in ones). */
   create(config: PresetConfig, requireFromApp: NodeJS.Require): Instrumentation | undefined;
 }
@@ -125,6 +130,7 @@ const bundled: InstrumentationSpec[] = [
     name: 'bullmq',
     defaultOn: true,
     packages: ['bullmq'],
+    requireOnly: ['bullmq'],
     create: () => {
       const { BullMQInstrumentation } =
         require('@otel-preset/instrumentation-bullmq') as typeof import('@otel-preset/instrumentation-bullmq');

@@ -81,11 +81,13 @@ export function startSdk(config: PresetConfig, options: SdkOptions): RunningSdk 
   if (specs.some((spec) => spec.name === 'runtime-node'))
     registerProcessMetrics(meterProvider.getMeter('@otel-preset/node'));
 
+  const requireOnly = new Set(specs.flatMap((spec) => spec.requireOnly ?? []));
   const hookedModules = instrumentations.flatMap(
     (instrumentation) =>
       (instrumentation as { getModuleDefinitions?: () => { name: string }[] })
         .getModuleDefinitions?.()
-        .map((definition) => definition.name) ?? [],
+        .map((definition) => definition.name)
+        .filter((name) => !requireOnly.has(name)) ?? [],
   );
   const ready = esmHook.finish(hookedModules).catch((error: unknown) => {
     log.warn('the ESM hook could not be registered; ES modules will not be instrumented:', error);
