@@ -6,8 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type Fixture, startProcess } from './fixture.js';
-import { freePort } from './free-port.js';
-import { pollUntil } from './poll.js';
+import { startOnFreePorts, waitUntilReady } from './ready-process.js';
 
 const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
 export const COLLECTOR_BINARY = join(repoRoot, 'collector/_build/otelcol-preset');
@@ -57,15 +56,8 @@ export async function startCollector(options: CollectorOptions = {}): Promise<Ru
   if (!collectorAvailable()) {
     throw new Error(`${COLLECTOR_BINARY} is missing: run 'npm run collector:build' first`);
   }
-  const ports: CollectorPorts = {
-    otlpHttp: await freePort(),
-    otlpGrpc: await freePort(),
-    prometheus: await freePort(),
-    telemetry: await freePort(),
-    health: await freePort(),
-  };
   const storageDir = mkdtempSync(join(tmpdir(), 'otelcol-queue-'));
-  const env = {
+  const envFor = (ports: CollectorPorts) => ({
     OTEL_PRESET_COLLECTOR_HOST: '127.0.0.1',
     OTEL_PRESET_COLLECTOR_OTLP_HTTP_PORT: String(ports.otlpHttp),
     OTEL_PRESET_COLLECTOR_OTLP_GRPC_PORT: String(ports.otlpGrpc),
@@ -74,44 +66,45 @@ export async function startCollector(options: CollectorOptions = {}): Promise<Ru
     OTEL_PRESET_COLLECTOR_HEALTH_PORT: String(ports.health),
     OTEL_PRESET_COLLECTOR_STORAGE_DIR: storageDir,
     ...options.env,
-  };
+  });
   const previousLogs: string[] = [];
-  let current: Fixture;
 
-  async function launch(): Promise<Fixture> {
-    const started = startProcess({
+  const spawnCollector = (ports: CollectorPorts) =>
+    startProcess({
       command: COLLECTOR_BINARY,
       args: ['--config', COLLECTOR_CONFIG],
-      env,
+      env: envFor(ports),
       label: 'otelcol-preset',
     });
-    const output = () => started.stdout() + started.stderr();
-    await pollUntil(
-      async () => {
-        const response = await fetch(`http://127.0.0.1:${ports.health}/`);
-        return response.ok ? true : undefined;
-      },
-      20_000,
-      () => `collector did not become healthy within 20 s:\n${output()}`,
-      100,
-    );
-    return started;
-  }
-
-  current = await launch();
+  const asPorts = ([otlpHttp, otlpGrpc, prometheus, telemetry, health]: number[]): CollectorPorts => ({
+    otlpHttp: otlpHttp!,
+    otlpGrpc: otlpGrpc!,
+    prometheus: prometheus!,
+    telemetry: telemetry!,
+    health: health!,
+  });
+  const started = await startOnFreePorts({
+    label: 'otelcol-preset',
+    portCount: 5,
+    start: (ports) => spawnCollector(asPorts(ports)),
+    readyUrl: (ports) => `http://127.0.0.1:${asPorts(ports).health}/`,
+  });
+  const bound = asPorts(started.ports);
+  let current: Fixture = started.process;
   const logsOf = (fixture: Fixture) => fixture.stdout() + fixture.stderr();
   const shutdown = async () => {
     await current.kill('SIGTERM');
   };
   const start = async () => {
     previousLogs.push(logsOf(current));
-    current = await launch();
+    current = spawnCollector(bound);
+    await waitUntilReady(current, `http://127.0.0.1:${bound.health}/`, 'otelcol-preset');
   };
   return {
-    ports,
-    otlpUrl: `http://127.0.0.1:${ports.otlpHttp}`,
-    metricsTarget: `127.0.0.1:${ports.prometheus}`,
-    telemetryTarget: `127.0.0.1:${ports.telemetry}`,
+    ports: bound,
+    otlpUrl: `http://127.0.0.1:${bound.otlpHttp}`,
+    metricsTarget: `127.0.0.1:${bound.prometheus}`,
+    telemetryTarget: `127.0.0.1:${bound.telemetry}`,
     storageDir,
     get process() {
       return current;

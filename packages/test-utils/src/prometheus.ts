@@ -5,8 +5,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Fixture, startProcess } from './fixture.js';
-import { freePort } from './free-port.js';
 import { pollUntil } from './poll.js';
+import { startOnFreePorts } from './ready-process.js';
 
 export const PROMETHEUS_BINARY = process.env['PROMETHEUS_BIN'] ?? '/usr/bin/prometheus';
 
@@ -63,25 +63,25 @@ export async function startPrometheus(options: PrometheusOptions): Promise<Runni
     `global:\n  scrape_interval: ${interval}\n  evaluation_interval: ${interval}\n${rules}` +
       `scrape_configs:\n${jobs.join('\n')}\n`,
   );
-  const port = await freePort();
-  const url = `http://127.0.0.1:${port}`;
-  const prometheus = startProcess({
-    command: PROMETHEUS_BINARY,
-    args: [
-      `--config.file=${join(dir, 'prometheus.yml')}`,
-      `--storage.tsdb.path=${join(dir, 'data')}`,
-      `--web.listen-address=127.0.0.1:${port}`,
-      '--log.level=warn',
-      ...(options.exemplars ? ['--enable-feature=exemplar-storage'] : []),
-    ],
+  const started = await startOnFreePorts({
     label: 'prometheus',
+    portCount: 1,
+    start: ([port]) =>
+      startProcess({
+        command: PROMETHEUS_BINARY,
+        args: [
+          `--config.file=${join(dir, 'prometheus.yml')}`,
+          `--storage.tsdb.path=${join(dir, 'data')}`,
+          `--web.listen-address=127.0.0.1:${port}`,
+          '--log.level=warn',
+          ...(options.exemplars ? ['--enable-feature=exemplar-storage'] : []),
+        ],
+        label: 'prometheus',
+      }),
+    readyUrl: ([port]) => `http://127.0.0.1:${port}/-/ready`,
   });
-  await pollUntil(
-    async () => ((await fetch(`${url}/-/ready`)).ok ? true : undefined),
-    20_000,
-    () => `prometheus did not become ready:\n${prometheus.stdout()}${prometheus.stderr()}`,
-    100,
-  );
+  const prometheus = started.process;
+  const url = `http://127.0.0.1:${started.ports[0]}`;
 
   async function query(promql: string): Promise<PromSample[]> {
     const response = await fetch(`${url}/api/v1/query?query=${encodeURIComponent(promql)}`);
