@@ -2,28 +2,11 @@
 // A session's life: its own span from create to release or time-out, linked to the creating trace;
 // active, created and duration metrics; cost from browser minutes and proxy bytes; the watchdog.
 import { SpanStatusCode, trace } from '@opentelemetry/api';
-import { type BrowserbaseEmulator, startBrowserbaseEmulator } from '@otel-preset/test-utils';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { PLAN_RATES } from '../src/index.js';
-import { Browserbase, instrumentation, metric, spanExporter, spanNamed, total, waitFor } from './setup.js';
+import { instrumentation, metric, spanNamed, total, useBrowserbaseEmulator, waitFor } from './setup.js';
 
-let emulator: BrowserbaseEmulator;
-let client: InstanceType<typeof Browserbase>;
-
-beforeAll(async () => {
-  emulator = await startBrowserbaseEmulator({ projectId: 'proj_life' });
-  client = new Browserbase({ apiKey: emulator.apiKey, baseURL: emulator.url, maxRetries: 0 });
-});
-afterAll(async () => {
-  instrumentation.endOpenSessions();
-  await emulator.close();
-});
-afterEach(() => {
-  instrumentation.endOpenSessions();
-  instrumentation.setConfig({});
-  spanExporter.reset();
-  emulator.reset();
-});
+const bb = useBrowserbaseEmulator('proj_life');
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -42,7 +25,7 @@ describe('session lifecycle', () => {
     });
     const session = await trace.getTracer('test').startActiveSpan('checkout', async (span) => {
       try {
-        return await client.sessions.create({
+        return await bb.client.sessions.create({
           projectId: 'proj_life',
           region: 'us-east-1',
           api_timeout: 600,
@@ -54,7 +37,7 @@ describe('session lifecycle', () => {
     expect(await gauge('browserbase.session.active', { 'browserbase.region': 'us-east-1' })).toBe(1);
     expect(spanNamed('browserbase.session')).toHaveLength(0);
     await sleep(60);
-    await client.sessions.update(session.id, { projectId: 'proj_life', status: 'REQUEST_RELEASE' });
+    await bb.client.sessions.update(session.id, { projectId: 'proj_life', status: 'REQUEST_RELEASE' });
 
     const [life] = spanNamed('browserbase.session');
     const [create] = spanNamed('browserbase.sessions.create');
@@ -85,7 +68,7 @@ describe('session lifecycle', () => {
 
   it('a session that outlives its timeout ends as TIMED_OUT at its expiry time', async () => {
     instrumentation.setConfig({ stuckAfterMs: 200 });
-    const session = await client.sessions.create({ projectId: 'proj_life', api_timeout: 1 });
+    const session = await bb.client.sessions.create({ projectId: 'proj_life', api_timeout: 1 });
     await waitFor(() => spanNamed('browserbase.session').length === 1, 4000);
     const [life] = spanNamed('browserbase.session');
     expect(life!.attributes).toMatchObject({
@@ -95,14 +78,14 @@ describe('session lifecycle', () => {
     // Ended at expiresAt, not whenever the watchdog noticed.
     expect(life!.attributes['browserbase.session.duration']).toBeGreaterThan(0.9);
     expect(life!.attributes['browserbase.session.duration']).toBeLessThan(1.2);
-    expect(emulator.session(session.id)?.status).toBe('TIMED_OUT');
+    expect(bb.emulator.session(session.id)?.status).toBe('TIMED_OUT');
     expect(instrumentation.openSessionCount).toBe(0);
   });
 
   it('a retrieve that reports a final status ends the session', async () => {
-    const { id } = await client.sessions.create({ projectId: 'proj_life', api_timeout: 1 });
+    const { id } = await bb.client.sessions.create({ projectId: 'proj_life', api_timeout: 1 });
     await sleep(1050);
-    const seen = await client.sessions.retrieve(id);
+    const seen = await bb.client.sessions.retrieve(id);
     expect(seen.status).toBe('TIMED_OUT');
     const [life] = spanNamed('browserbase.session');
     expect(life?.attributes['browserbase.session.end_reason']).toBe('observed');
@@ -110,8 +93,8 @@ describe('session lifecycle', () => {
   });
 
   it('endOpenSessions() ends what is still open with end reason shutdown', async () => {
-    await client.sessions.create({ projectId: 'proj_life' });
-    await client.sessions.create({ projectId: 'proj_life' });
+    await bb.client.sessions.create({ projectId: 'proj_life' });
+    await bb.client.sessions.create({ projectId: 'proj_life' });
     expect(instrumentation.openSessionCount).toBe(2);
     instrumentation.endOpenSessions();
     const ended = spanNamed('browserbase.session');
@@ -124,8 +107,8 @@ describe('session lifecycle', () => {
 
   it('captures the replay URL only when opted in', async () => {
     instrumentation.setConfig({ captureSessionUrls: true });
-    const { id } = await client.sessions.create({ projectId: 'proj_life', userMetadata: { run: 'r1' } });
-    await client.sessions.update(id, { projectId: 'proj_life', status: 'REQUEST_RELEASE' });
+    const { id } = await bb.client.sessions.create({ projectId: 'proj_life', userMetadata: { run: 'r1' } });
+    await bb.client.sessions.update(id, { projectId: 'proj_life', status: 'REQUEST_RELEASE' });
     const [life] = spanNamed('browserbase.session');
     expect(life!.attributes['browserbase.session.replay_url']).toBe(
       `https://www.browserbase.com/sessions/${id}`,
@@ -144,15 +127,15 @@ describe('cost', () => {
     });
     const proxyBefore = await total('browserbase.session.cost', { 'browserbase.cost.type': 'proxy' });
     const bytesBefore = await total('browserbase.session.proxy.bytes');
-    const { id } = await client.sessions.create({ projectId: 'proj_life' });
-    emulator.setProxyBytes(id, 2_000_000);
-    await client.sessions.retrieve(id);
-    emulator.setProxyBytes(id, 5_000_000);
+    const { id } = await bb.client.sessions.create({ projectId: 'proj_life' });
+    bb.emulator.setProxyBytes(id, 2_000_000);
+    await bb.client.sessions.retrieve(id);
+    bb.emulator.setProxyBytes(id, 5_000_000);
     await sleep(200);
-    await client.sessions.update(id, { projectId: 'proj_life', status: 'REQUEST_RELEASE' });
+    await bb.client.sessions.update(id, { projectId: 'proj_life', status: 'REQUEST_RELEASE' });
     // The release answer carries the final bytes; reading them again afterwards counts nothing twice.
-    await client.sessions.retrieve(id);
-    await client.sessions.retrieve(id);
+    await bb.client.sessions.retrieve(id);
+    await bb.client.sessions.retrieve(id);
 
     expect(await total('browserbase.session.proxy.bytes')).toBe(bytesBefore + 5_000_000);
     // 5 MB at $1000 per GB.
@@ -174,9 +157,9 @@ describe('cost', () => {
   it('defaults to the Developer plan rates', async () => {
     expect(PLAN_RATES.developer.perMinute).toBeCloseTo(0.002, 6);
     const before = await total('browserbase.session.cost', { 'browserbase.cost.type': 'browser_minutes' });
-    const { id } = await client.sessions.create({ projectId: 'proj_life' });
+    const { id } = await bb.client.sessions.create({ projectId: 'proj_life' });
     await sleep(300);
-    await client.sessions.update(id, { projectId: 'proj_life', status: 'REQUEST_RELEASE' });
+    await bb.client.sessions.update(id, { projectId: 'proj_life', status: 'REQUEST_RELEASE' });
     const cost =
       (await total('browserbase.session.cost', { 'browserbase.cost.type': 'browser_minutes' })) - before;
     const seconds = spanNamed('browserbase.session')[0]!.attributes['browserbase.session.duration'] as number;
@@ -188,7 +171,7 @@ describe('stuck-session watchdog', () => {
   it('flags a session open past the threshold once: span event, counter and gauge', async () => {
     instrumentation.setConfig({ stuckAfterMs: 150 });
     const before = await total('browserbase.session.stuck');
-    const { id } = await client.sessions.create({ projectId: 'proj_life', region: 'ap-southeast-1' });
+    const { id } = await bb.client.sessions.create({ projectId: 'proj_life', region: 'ap-southeast-1' });
     expect(await gauge('browserbase.session.stuck.current')).toBe(0);
     await waitFor(async () => (await total('browserbase.session.stuck')) === before + 1, 3000);
     expect(await gauge('browserbase.session.stuck.current', { 'browserbase.region': 'ap-southeast-1' })).toBe(
@@ -197,7 +180,7 @@ describe('stuck-session watchdog', () => {
     await sleep(300);
     expect(await total('browserbase.session.stuck'), 'flagged once, not on every tick').toBe(before + 1);
 
-    await client.sessions.update(id, { projectId: 'proj_life', status: 'REQUEST_RELEASE' });
+    await bb.client.sessions.update(id, { projectId: 'proj_life', status: 'REQUEST_RELEASE' });
     expect(await gauge('browserbase.session.stuck.current')).toBe(0);
     const [life] = spanNamed('browserbase.session');
     const events = life!.events.filter((event) => event.name === 'browserbase.session.stuck');
@@ -208,8 +191,8 @@ describe('stuck-session watchdog', () => {
   it('does not flag a session released before the threshold', async () => {
     instrumentation.setConfig({ stuckAfterMs: 400 });
     const before = await total('browserbase.session.stuck');
-    const { id } = await client.sessions.create({ projectId: 'proj_life' });
-    await client.sessions.update(id, { projectId: 'proj_life', status: 'REQUEST_RELEASE' });
+    const { id } = await bb.client.sessions.create({ projectId: 'proj_life' });
+    await bb.client.sessions.update(id, { projectId: 'proj_life', status: 'REQUEST_RELEASE' });
     await sleep(500);
     expect(await total('browserbase.session.stuck')).toBe(before);
   });

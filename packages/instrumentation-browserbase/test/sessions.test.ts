@@ -2,34 +2,25 @@
 // The real @browserbasehq/sdk against the Browserbase emulator: one span per session call, the
 // session's own span from create to release or time-out, and the session metrics.
 import { SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
-import { type BrowserbaseEmulator, startBrowserbaseEmulator } from '@otel-preset/test-utils';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { Browserbase, instrumentation, spanExporter, spanNamed, spans, total, waitFor } from './setup.js';
+import { describe, expect, it } from 'vitest';
+import {
+  Browserbase,
+  instrumentation,
+  spanNamed,
+  spans,
+  total,
+  useBrowserbaseEmulator,
+  waitFor,
+} from './setup.js';
 
-let emulator: BrowserbaseEmulator;
-let client: InstanceType<typeof Browserbase>;
-
-beforeAll(async () => {
-  emulator = await startBrowserbaseEmulator({ projectId: 'proj_unit' });
-  client = new Browserbase({ apiKey: emulator.apiKey, baseURL: emulator.url, maxRetries: 0 });
-});
-afterAll(async () => {
-  instrumentation.endOpenSessions();
-  await emulator.close();
-});
-afterEach(() => {
-  instrumentation.endOpenSessions();
-  instrumentation.setConfig({});
-  spanExporter.reset();
-  emulator.reset();
-});
+const bb = useBrowserbaseEmulator('proj_unit');
 
 describe('session calls', () => {
   it('creates a session under the caller span, with browserbase attributes and no URLs', async () => {
     const parent = trace.getTracer('test').startSpan('parent');
     const session = await trace.getTracer('test').startActiveSpan('job', async (job) => {
       try {
-        return await client.sessions.create({
+        return await bb.client.sessions.create({
           projectId: 'proj_unit',
           region: 'eu-central-1',
           keepAlive: true,
@@ -66,11 +57,11 @@ describe('session calls', () => {
   });
 
   it('retrieve, debug and list carry ids, counts and status; debug URLs only when opted in', async () => {
-    const { id } = await client.sessions.create({ projectId: 'proj_unit' });
-    await client.sessions.retrieve(id);
-    const debug = await client.sessions.debug(id);
+    const { id } = await bb.client.sessions.create({ projectId: 'proj_unit' });
+    await bb.client.sessions.retrieve(id);
+    const debug = await bb.client.sessions.debug(id);
     expect(debug.debuggerFullscreenUrl).toContain(id);
-    const listed = await client.sessions.list({ status: 'RUNNING' });
+    const listed = await bb.client.sessions.list({ status: 'RUNNING' });
     expect(listed).toHaveLength(1);
 
     expect(spanNamed('browserbase.sessions.retrieve')[0]!.attributes).toMatchObject({
@@ -87,16 +78,16 @@ describe('session calls', () => {
     });
 
     instrumentation.setConfig({ captureSessionUrls: true });
-    await client.sessions.debug(id);
+    await bb.client.sessions.debug(id);
     const optedIn = spanNamed('browserbase.sessions.debug')[1]!;
     expect(optedIn.attributes['browserbase.session.debugger_url']).toBe(debug.debuggerFullscreenUrl);
   });
 
   it('keeps withResponse() and asResponse() working and still ends the span', async () => {
-    const { data, response } = await client.sessions.create({ projectId: 'proj_unit' }).withResponse();
+    const { data, response } = await bb.client.sessions.create({ projectId: 'proj_unit' }).withResponse();
     expect(response.status).toBe(201);
     expect(data.id).toMatch(/-/);
-    const raw = await client.sessions.retrieve(data.id).asResponse();
+    const raw = await bb.client.sessions.retrieve(data.id).asResponse();
     expect(((await raw.json()) as { id: string }).id).toBe(data.id);
     await waitFor(() => spanNamed('browserbase.sessions.retrieve').length === 1);
     expect(spanNamed('browserbase.sessions.create')[0]!.attributes['browserbase.session.id']).toBe(data.id);
@@ -104,8 +95,8 @@ describe('session calls', () => {
   });
 
   it('records a fire-and-forget release', async () => {
-    const { id } = await client.sessions.create({ projectId: 'proj_unit' });
-    void client.sessions.update(id, { projectId: 'proj_unit', status: 'REQUEST_RELEASE' });
+    const { id } = await bb.client.sessions.create({ projectId: 'proj_unit' });
+    void bb.client.sessions.update(id, { projectId: 'proj_unit', status: 'REQUEST_RELEASE' });
     await waitFor(() => spanNamed('browserbase.session').length === 1);
     expect(spanNamed('browserbase.session')[0]!.attributes['browserbase.session.end_reason']).toBe(
       'released',
@@ -123,8 +114,10 @@ describe('errors', () => {
     { status: 503, type: 'InternalServerError' },
   ])('a $status on create fails the span and counts a failed session', async ({ status, type }) => {
     const before = await total('browserbase.session.failed', { 'http.response.status_code': status });
-    emulator.failNext({ method: 'POST', path: /^\/v1\/sessions$/, status });
-    await expect(client.sessions.create({ projectId: 'proj_unit', region: 'us-east-1' })).rejects.toThrow();
+    bb.emulator.failNext({ method: 'POST', path: /^\/v1\/sessions$/, status });
+    await expect(
+      bb.client.sessions.create({ projectId: 'proj_unit', region: 'us-east-1' }),
+    ).rejects.toThrow();
     const [span] = spanNamed('browserbase.sessions.create');
     expect(span!.status.code).toBe(SpanStatusCode.ERROR);
     expect(span!.attributes).toMatchObject({ 'error.type': type, 'http.response.status_code': status });
@@ -140,10 +133,10 @@ describe('errors', () => {
   });
 
   it('a 429 that the SDK retries past is one successful span', async () => {
-    const retrying = new Browserbase({ apiKey: emulator.apiKey, baseURL: emulator.url, maxRetries: 2 });
-    emulator.failNext({ method: 'POST', path: /^\/v1\/sessions$/, status: 429 });
+    const retrying = new Browserbase({ apiKey: bb.emulator.apiKey, baseURL: bb.emulator.url, maxRetries: 2 });
+    bb.emulator.failNext({ method: 'POST', path: /^\/v1\/sessions$/, status: 429 });
     const session = await retrying.sessions.create({ projectId: 'proj_unit' });
-    expect(emulator.requests.filter((request) => request.method === 'POST')).toHaveLength(2);
+    expect(bb.emulator.requests.filter((request) => request.method === 'POST')).toHaveLength(2);
     const created = spanNamed('browserbase.sessions.create');
     expect(created).toHaveLength(1);
     expect(created[0]!.status.code).not.toBe(SpanStatusCode.ERROR);
@@ -151,8 +144,8 @@ describe('errors', () => {
   });
 
   it('a 404 on retrieve is an error span and does not touch open sessions', async () => {
-    await client.sessions.create({ projectId: 'proj_unit' });
-    await expect(client.sessions.retrieve('no-such-session')).rejects.toThrow(/404|not found/i);
+    await bb.client.sessions.create({ projectId: 'proj_unit' });
+    await expect(bb.client.sessions.retrieve('no-such-session')).rejects.toThrow(/404|not found/i);
     const [span] = spanNamed('browserbase.sessions.retrieve');
     expect(span!.attributes).toMatchObject({
       'error.type': 'NotFoundError',
@@ -184,9 +177,9 @@ describe('never breaks the host', () => {
     };
     instrumentation.setTracerProvider(broken as never);
     try {
-      const session = await client.sessions.create({ projectId: 'proj_unit' });
+      const session = await bb.client.sessions.create({ projectId: 'proj_unit' });
       expect(session.status).toBe('RUNNING');
-      const { response } = await client.sessions.retrieve(session.id).withResponse();
+      const { response } = await bb.client.sessions.retrieve(session.id).withResponse();
       expect(response.status).toBe(200);
     } finally {
       instrumentation.setTracerProvider(trace.getTracerProvider());
@@ -198,11 +191,11 @@ describe('never breaks the host', () => {
     const onUnhandled = (reason: unknown) => unhandled.push(reason);
     process.on('unhandledRejection', onUnhandled);
     try {
-      emulator.failNext({ status: 500 });
-      await client.sessions.create({ projectId: 'proj_unit' }).catch(() => 'handled');
+      bb.emulator.failNext({ status: 500 });
+      await bb.client.sessions.create({ projectId: 'proj_unit' }).catch(() => 'handled');
       // Fire-and-forget with its own catch, as apps release sessions on the way out.
-      emulator.failNext({ status: 503 });
-      client.sessions
+      bb.emulator.failNext({ status: 503 });
+      bb.client.sessions
         .update('missing', { projectId: 'proj_unit', status: 'REQUEST_RELEASE' })
         .catch(() => {});
       await waitFor(() => spanNamed('browserbase.sessions.update').length === 1);

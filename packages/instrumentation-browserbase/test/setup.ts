@@ -4,7 +4,12 @@
 import { createRequire } from 'node:module';
 import type { DataPoint, MetricData } from '@opentelemetry/sdk-metrics';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace';
-import { installInProcessSdk } from '@otel-preset/test-utils';
+import {
+  type BrowserbaseEmulator,
+  installInProcessSdk,
+  startBrowserbaseEmulator,
+} from '@otel-preset/test-utils';
+import { afterAll, afterEach, beforeAll } from 'vitest';
 import { BrowserbaseInstrumentation } from '../src/index.js';
 
 const sdk = installInProcessSdk({ temporality: 'cumulative' });
@@ -43,4 +48,34 @@ export async function total(name: string, match: Record<string, unknown> = {}): 
     sum += typeof value === 'number' ? value : value.count;
   }
   return sum;
+}
+
+/**
+ * A suite's Browserbase emulator and an SDK client pointed at it. After each test, open sessions are
+ * ended and the data, config and emulator reset.
+ */
+export function useBrowserbaseEmulator(projectId: string): {
+  emulator: BrowserbaseEmulator;
+  client: InstanceType<typeof Browserbase>;
+} {
+  const suite = {} as { emulator: BrowserbaseEmulator; client: InstanceType<typeof Browserbase> };
+  beforeAll(async () => {
+    suite.emulator = await startBrowserbaseEmulator({ projectId });
+    suite.client = new Browserbase({
+      apiKey: suite.emulator.apiKey,
+      baseURL: suite.emulator.url,
+      maxRetries: 0,
+    });
+  });
+  afterAll(async () => {
+    instrumentation.endOpenSessions();
+    await suite.emulator.close();
+  });
+  afterEach(() => {
+    instrumentation.endOpenSessions();
+    instrumentation.setConfig({});
+    spanExporter.reset();
+    suite.emulator.reset();
+  });
+  return suite;
 }
