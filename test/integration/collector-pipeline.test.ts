@@ -23,7 +23,7 @@ import {
   traceOf,
 } from '@otel-preset/test-utils';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { fixturePath } from './stack.js';
+import { fixturePath, scopeOf } from './stack.js';
 
 const SERVICE = 'checkout-api';
 const cli = fileURLToPath(new URL('../../packages/node/dist/cli.cjs', import.meta.url));
@@ -114,17 +114,14 @@ describe('collector pipeline: app → collector → Sentry and Prometheus', () =
       const server = serverSpan(received, '/users/:id');
       if (!server) return false;
       const scopes = new Set(traceOf(received, server.traceId).map((span) => span.scope.name));
-      return ['http', 'express', 'pg', 'ioredis'].every((lib) =>
-        scopes.has(`@opentelemetry/instrumentation-${lib}`),
-      );
+      return ['http', 'express', 'pg', 'ioredis'].every((lib) => scopes.has(scopeOf(lib)));
     });
     const server = serverSpan(spans, '/users/:id')!;
     expect(server.resource['service.name']).toBe(SERVICE);
     // Added by the collector's resource processor when the app does not say.
     expect(server.resource['deployment.environment.name']).toBe('development');
     const trace = traceOf(spans, server.traceId);
-    const ofScope = (lib: string) =>
-      trace.filter((span) => span.scope.name === `@opentelemetry/instrumentation-${lib}`);
+    const ofScope = (lib: string) => trace.filter((span) => span.scope.name === scopeOf(lib));
     const query = ofScope('pg').find((span) => span.kind === 'CLIENT' && span.attributes['db.query.text']);
     expect(query?.attributes['db.query.text']).toBe('SELECT $1::int AS id, ? AS answer');
     expect(ofScope('ioredis').map((span) => span.attributes['db.query.text'])).toContain('incr');

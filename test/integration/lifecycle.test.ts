@@ -165,6 +165,20 @@ describe('start-up', () => {
     expect(result.stderr).toContain('service.name=once (from env)');
   });
 
+  it.each([
+    { flag: '-e', code: 'console.log(6 * 7)' },
+    { flag: '-p', code: '6 * 7' },
+  ])('runs inline scripts (node --require … $flag)', async ({ flag, code }) => {
+    const result = await runFixture({
+      script: code,
+      nodeOptions: [...REQUIRE, flag],
+      env: { OTEL_SERVICE_NAME: 'inline', OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url },
+    });
+    expect(result.stderr).toBe('');
+    expect(result.stdout.trim()).toBe('42');
+    expect(result.code).toBe(0);
+  });
+
   it('OTEL_SDK_DISABLED=true exports nothing and leaves the app alone', async () => {
     receiver.reset();
     const result = await runFixture({

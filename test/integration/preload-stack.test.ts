@@ -2,7 +2,7 @@
 // The preload on a real express + PostgreSQL + Redis app, ESM and CommonJS, exporting to an in-test
 // OTLP receiver. Expected trace for GET /users/7?token=secret:
 //
-//   GET /users/:id                    SERVER  @opentelemetry/instrumentation-http
+//   GET /users/:id                    SERVER  @otel-preset/instrumentation-http-server
 //   ├─ pg.query:SELECT otel_preset_test CLIENT @opentelemetry/instrumentation-pg
 //   └─ incr                           CLIENT  @opentelemetry/instrumentation-ioredis
 //
@@ -17,7 +17,7 @@ import {
   startOtlpReceiver,
 } from '@otel-preset/test-utils';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { requestApp, type StackAppOptions, startStackApp, waitForStackTrace } from './stack.js';
+import { requestApp, type StackAppOptions, scopeOf, startStackApp, waitForStackTrace } from './stack.js';
 
 let receiver: OtlpReceiver;
 let app: Fixture | undefined;
@@ -62,8 +62,7 @@ describe.each([
 
     const { server, spans } = await traceFor('/users/:id');
     const context = `\n${formatSpans(spans, { attributes: true })}`;
-    const byScope = (lib: string) =>
-      spans.filter((span) => span.scope.name === `@opentelemetry/instrumentation-${lib}`);
+    const byScope = (lib: string) => spans.filter((span) => span.scope.name === scopeOf(lib));
     const isDescendantOfServer = (span: ReceivedSpan) => {
       for (let current: ReceivedSpan | undefined = span; current; ) {
         if (current.parentSpanId === server.spanId) return true;
@@ -73,6 +72,7 @@ describe.each([
     };
 
     expect(server.name, context).toBe('GET /users/:id');
+    expect(server.scope.name).toBe(scopeOf('http'));
     expect(server.parentSpanId).toBe('');
     expect(server.resource['service.name']).toBe(serviceName);
     expect(server.resource['telemetry.distro.name']).toBe('@otel-preset/node');

@@ -54,6 +54,13 @@ export async function requestApp(app: Fixture, path: string): Promise<Response> 
  * arrived. Express adds no span by default (it names the route on the server span), so it is only
  * waited for when the app enables handler spans.
  */
+/** The instrumentation scope a library's spans carry (server spans are the preset's own). */
+export function scopeOf(lib: string): string {
+  return lib === 'http'
+    ? '@otel-preset/instrumentation-http-server'
+    : `@opentelemetry/instrumentation-${lib}`;
+}
+
 export async function waitForStackTrace(
   receiver: OtlpReceiver,
   route: string,
@@ -63,9 +70,7 @@ export async function waitForStackTrace(
     const server = findSpan(spans, { kind: 'SERVER', attributes: { 'http.route': route } });
     if (!server) return false;
     const trace = traceOf(spans, server.traceId);
-    return libs.every((lib) =>
-      trace.some((span) => span.scope.name === `@opentelemetry/instrumentation-${lib}`),
-    );
+    return libs.every((lib) => trace.some((span) => span.scope.name === scopeOf(lib)));
   };
   const spans = await receiver.waitForSpans(complete, 20_000);
   const server = findSpan(spans, { kind: 'SERVER', attributes: { 'http.route': route } })!;

@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 // The instrumentation table. Constructing an instrumentation patches at once, so the table holds
 // factories, and a factory's package is only required when the app can load the module it patches.
-import type { IncomingMessage } from 'node:http';
 import type { Instrumentation } from '@opentelemetry/instrumentation';
 import type { PresetConfig } from './config.js';
+import { HttpServerInstrumentation } from './http-server.js';
 import { log } from './logging.js';
 import { EXPORTER_USER_AGENT } from './otlp-http.js';
 import { sanitizeSql } from './privacy.js';
@@ -19,8 +19,11 @@ export interface InstrumentationSpec {
    * their internal files): import-in-the-middle need not hook them, and skipping it saves start-up time.
    */
   requireOnly?: readonly string[];
-  /** Returns the instrumentation, or undefined when its package is not installed (opt-in ones). */
-  create(config: PresetConfig, requireFromApp: NodeJS.Require): Instrumentation | undefined;
+  /** Returns the instrumentation(s), or undefined when its package is not installed (opt-in ones). */
+  create(
+    config: PresetConfig,
+    requireFromApp: NodeJS.Require,
+  ): Instrumentation | Instrumentation[] | undefined;
 }
 
 // `require` here is the bundle's own: these packages ship inside @otel-preset/node.
@@ -32,16 +35,21 @@ const bundled: InstrumentationSpec[] = [
     create: (config) => {
       const { HttpInstrumentation } =
         require('@opentelemetry/instrumentation-http') as typeof import('@opentelemetry/instrumentation-http');
-      const ignored = new Set(config.http.ignoreIncomingPaths);
-      return new HttpInstrumentation({
-        ignoreIncomingRequestHook: (request: IncomingMessage) =>
-          ignored.size > 0 && ignored.has((request.url ?? '').split('?', 1)[0] ?? ''),
+      // Server spans are ours (one per request, cheap on the request path); outgoing requests keep
+      // upstream's client instrumentation.
+      const client = new HttpInstrumentation({
+        disableIncomingRequestInstrumentation: true,
         // Suppressed tracing still records http.client.request.duration; exports are not app traffic.
         ignoreOutgoingRequestHook: (request) => {
           const headers = request.headers as Record<string, unknown> | undefined;
           return headers?.['User-Agent'] === EXPORTER_USER_AGENT;
         },
       });
+      const server = new HttpServerInstrumentation({
+        ignorePaths: config.http.ignoreIncomingPaths,
+        captureQuery: config.privacy.captureUrlQuery,
+      });
+      return [client, server];
     },
   },
   {

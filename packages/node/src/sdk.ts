@@ -16,6 +16,7 @@ import { createMeterProvider, registerProcessMetrics } from './metrics.js';
 import { ExportDeadline, isExportFailure } from './otlp-http.js';
 import { buildResource, resolveServiceName } from './resource.js';
 import { installShutdownHandlers, withTimeout } from './shutdown.js';
+import { withSummedCounters } from './summed-counters.js';
 import { createPropagator, createTracing } from './tracing.js';
 
 export interface RunningSdk {
@@ -62,7 +63,10 @@ export function startSdk(config: PresetConfig, options: SdkOptions): RunningSdk 
   const { tracerProvider, exporter: spanExporter } = createTracing(config, resource, deadline);
   trace.setGlobalTracerProvider(tracerProvider);
   const meterProvider = createMeterProvider(config, resource, deadline);
-  metrics.setGlobalMeterProvider(meterProvider);
+  // Instrumentations create instruments from the global provider in their constructors, and again
+  // from the one they are given; both must be the summing one.
+  const summingMeters = withSummedCounters(meterProvider);
+  metrics.setGlobalMeterProvider(summingMeters);
 
   const specs = selectInstrumentations(config, app.isInstalled);
   warnIfLoadedEarly(specs.flatMap((spec) => spec.packages));
@@ -71,12 +75,12 @@ export function startSdk(config: PresetConfig, options: SdkOptions): RunningSdk 
   const esmHook = startEsmHook(options.canAwaitEsmHook);
   const instrumentations: Instrumentation[] = [...options.extraInstrumentations];
   for (const spec of specs) {
-    const instrumentation = createInstrumentation(spec, config, app.require);
-    if (instrumentation) instrumentations.push(instrumentation);
+    const created = createInstrumentation(spec, config, app.require);
+    if (created) instrumentations.push(...[created].flat());
   }
   for (const instrumentation of instrumentations) {
     instrumentation.setTracerProvider(tracerProvider);
-    instrumentation.setMeterProvider(meterProvider);
+    instrumentation.setMeterProvider(summingMeters);
   }
   if (specs.some((spec) => spec.name === 'runtime-node'))
     registerProcessMetrics(meterProvider.getMeter('@otel-preset/node'));

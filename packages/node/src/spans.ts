@@ -10,7 +10,8 @@ export interface SpanOptions {
 
 const tracer = () => trace.getTracer('@otel-preset/node', VERSION);
 
-function fail(span: Span, error: unknown): void {
+/** Marks a span failed by `error`: exception event, error status and `error.type`. */
+export function recordFailure(span: Span, error: unknown): void {
   const exception = error instanceof Error ? error : new Error(String(error));
   span.recordException(exception);
   span.setStatus({ code: SpanStatusCode.ERROR, message: exception.message });
@@ -30,7 +31,7 @@ export function withSpan<T>(name: string, fn: (span: Span) => T, options: SpanOp
       try {
         result = fn(span);
       } catch (error) {
-        fail(span, error);
+        recordFailure(span, error);
         span.end();
         throw error;
       }
@@ -41,7 +42,7 @@ export function withSpan<T>(name: string, fn: (span: Span) => T, options: SpanOp
             return value;
           },
           (error: unknown) => {
-            fail(span, error);
+            recordFailure(span, error);
             span.end();
             throw error;
           },
