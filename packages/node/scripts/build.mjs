@@ -96,32 +96,6 @@ const cheapAttributeChecks = editUpstream(
   ],
 );
 
-// The metrics SDK finds a measurement's series by a JSON key of its sorted attributes, built through an
-// array of [key, value] pairs per record. The same string, built without the intermediate arrays.
-const cheapAttributeHash = editUpstream(
-  'cheap-attribute-hash',
-  /@opentelemetry[\\/]sdk-metrics[\\/]dist[\\/]utils\.mjs$/,
-  [
-    [
-      'keys = keys.sort();\n\treturn JSON.stringify(keys.map((key) => [key, attributes[key]]));',
-      [
-        'for (let i = 1; i < keys.length; i++) {',
-        '\t\tconst key = keys[i];',
-        '\t\tlet j = i - 1;',
-        '\t\tfor (; j >= 0 && keys[j] > key; j--) keys[j + 1] = keys[j];',
-        '\t\tkeys[j + 1] = key;',
-        '\t}',
-        '\tlet hash = "[";',
-        '\tfor (let i = 0; i < keys.length; i++) {',
-        '\t\tconst value = JSON.stringify(attributes[keys[i]]);',
-        '\t\thash += (i === 0 ? "[" : ",[") + JSON.stringify(keys[i]) + "," + (value === undefined ? "null" : value) + "]";',
-        '\t}',
-        '\treturn hash + "]";',
-      ].join('\n'),
-    ],
-  ],
-);
-
 await build({
   entryPoints: {
     index: join(root, 'src/index.ts'),
@@ -135,7 +109,7 @@ await build({
   format: 'cjs',
   target: 'node22',
   external: EXTERNAL,
-  plugins: [preferEsmBuilds, requireHookWithModuleList, cheapAttributeChecks, cheapAttributeHash],
+  plugins: [preferEsmBuilds, requireHookWithModuleList, cheapAttributeChecks],
   // ESM builds of bundled packages use import.meta.url (createRequire); give them the bundle's own URL.
   define: { PRESET_VERSION: JSON.stringify(version), 'import.meta.url': 'bundleUrl' },
   banner: { js: "const bundleUrl = require('node:url').pathToFileURL(__filename).href;" },

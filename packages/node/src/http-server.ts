@@ -170,7 +170,9 @@ export class HttpServerInstrumentation extends InstrumentationBase<HttpServerIns
         const state = this[STATE];
         if (state !== undefined) instrumentation.endRequest(state, this as ServerResponse);
       }
-      if (this.listenerCount(event) === 0) return original.apply(this, args);
+      // Most events already fire in the request's context (res.end() called from the handler schedules
+      // 'finish' and 'close' there); entering it again would only allocate.
+      if (this.listenerCount(event) === 0 || context.active() === carried) return original.apply(this, args);
       return context.with(carried, () => original.apply(this, args));
     };
   }

@@ -3,6 +3,7 @@
 // factories, and a factory's package is only required when the app can load the module it patches.
 import type { Instrumentation } from '@opentelemetry/instrumentation';
 import type { PresetConfig } from './config.js';
+import { ExpressRouteInstrumentation } from './express-routes.js';
 import { HttpServerInstrumentation } from './http-server.js';
 import { log } from './logging.js';
 import { EXPORTER_USER_AGENT } from './otlp-http.js';
@@ -67,11 +68,13 @@ const bundled: InstrumentationSpec[] = [
     defaultOn: true,
     packages: ['express'],
     create: (config) => {
+      // By default only the route is named (on the server span and the duration metric): layer spans
+      // cost time per request and mostly repeat the server span, a handler span with the same route
+      // and nearly the same duration. Upstream's instrumentation makes them when asked to.
+      if (!config.express.middlewareSpans && !config.express.handlerSpans)
+        return new ExpressRouteInstrumentation();
       const { ExpressInstrumentation } =
         require('@opentelemetry/instrumentation-express') as typeof import('@opentelemetry/instrumentation-express');
-      // Layer spans cost time per request and mostly repeat the server span: a handler span has the
-      // same route and nearly the same duration. Ignored layers still name the route (http.route and
-      // the server span's name are set before the ignore check), so the trace loses no information.
       const ignored: string[] = [];
       if (!config.express.middlewareSpans) ignored.push('middleware');
       if (!config.express.handlerSpans) ignored.push('router', 'request_handler');
