@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
-// Summaries and the printed table: medians over rounds, each compared with bare on the same route.
+// Summaries and the printed table: medians over rounds, each compared with bare on the same route
+// in the same round.
 import { cpus, freemem, loadavg, release, totalmem } from 'node:os';
 
 const MIB = 1024 * 1024;
@@ -47,15 +48,25 @@ export function summarize(samples, variants, routes) {
         errors: runs.reduce((sum, r) => sum + r.errors, 0),
       };
     };
-    const bare = stats('bare');
+    // The machine's speed drifts from round to round; comparing each run with bare's run in the same
+    // round and taking the median of those comparisons cancels most of the drift.
+    const bareRuns = new Map(
+      samples.filter((s) => s.variant === 'bare' && s.route === route).map((s) => [s.round, s]),
+    );
+    const paired = (variant, compare) =>
+      median(
+        samples
+          .filter((s) => s.variant === variant && s.route === route && bareRuns.has(s.round))
+          .map((s) => compare(s, bareRuns.get(s.round))),
+      );
     for (const variant of variants) {
       const s = stats(variant);
       if (!s) continue;
       rows.push({
         ...s,
-        rpsRatio: bare ? s.rps / bare.rps : Number.NaN,
-        p99Ratio: bare ? s.p99 / bare.p99 : Number.NaN,
-        rssDeltaMiB: bare ? s.rssMiB - bare.rssMiB : Number.NaN,
+        rpsRatio: paired(variant, (run, bare) => run.rps / bare.rps),
+        p99Ratio: paired(variant, (run, bare) => run.p99 / bare.p99),
+        rssDeltaMiB: paired(variant, (run, bare) => (run.rssBytes - bare.rssBytes) / MIB),
       });
     }
   }

@@ -250,7 +250,7 @@ async function main() {
     `\n${m.cpu}, ${m.cores} cores, ${m.memoryGiB} GiB, ${m.os}, Node ${m.node}; load average ${m.loadavg.join(' ')} before, ${m.loadavgAfter.join(' ')} after`,
   );
   console.log(
-    `${options.rounds} rounds × ${options.durationMs / 1000} s (after ${options.warmupMs / 1000} s warm-up), ${options.connections} connections; medians, req/s range over rounds\n`,
+    `${options.rounds} rounds × ${options.durationMs / 1000} s (after ${options.warmupMs / 1000} s warm-up), ${options.connections} connections; medians, req/s range over rounds; ×bare and Δbare are medians of per-round comparisons with bare\n`,
   );
   console.log(formatTable(rows));
   console.log(
