@@ -67,7 +67,11 @@ try {
         const url = `http://127.0.0.1:${await server.port}/${values.route}`;
         await runLoad({ url, connections: Number(values.connections), durationMs: 2000 });
         const before = threadCpuSeconds(server.pid);
-        const load = await runLoad({ url, connections: Number(values.connections), durationMs: Number(values.duration) * 1000 });
+        const load = await runLoad({
+          url,
+          connections: Number(values.connections),
+          durationMs: Number(values.duration) * 1000,
+        });
         const after = threadCpuSeconds(server.pid);
         const rssMiB = (rssBytes(server.pid) ?? 0) / 2 ** 20;
         const perReq = (key) => ((after[key] - before[key]) * 1e6) / load.requests;
@@ -95,9 +99,13 @@ console.log(`\n/${values.route}, medians of ${values.rounds} rounds; CPU µs per
 // The machine's speed drifts between rounds; a step's req/s over bare's in the same round drifts less.
 const roundRatio = (runs) =>
   median(
-    runs.map((r) => r.rps / (samples.find((b) => b.step === 'bare' && b.round === r.round)?.rps ?? Number.NaN)),
+    runs.map(
+      (r) => r.rps / (samples.find((b) => b.step === 'bare' && b.round === r.round)?.rps ?? Number.NaN),
+    ),
   );
-console.log('| step | req/s | ÷ bare | RSS MiB | main user | main system | V8 helpers | other | total | Δ previous |');
+console.log(
+  '| step | req/s | ÷ bare | RSS MiB | main user | main system | V8 helpers | other | total | Δ previous |',
+);
 console.log('|:--|--:|--:|--:|--:|--:|--:|--:|--:|--:|');
 let previous;
 for (const step of STEPS) {

@@ -52,7 +52,9 @@ function bundledModule(path, line) {
     readFileSync(path, 'utf8')
       .split('\n')
       .forEach((text, index) => {
-        const match = /^\/\/ ((?:\.\.\/)*(?:node_modules|src|packages|instrumentation-[\w-]+)\/\S+)$/.exec(text);
+        const match = /^\/\/ ((?:\.\.\/)*(?:node_modules|src|packages|instrumentation-[\w-]+)\/\S+)$/.exec(
+          text,
+        );
         if (match) starts.push([index, match[1]]);
       });
     bundleMaps.set(path, starts);
