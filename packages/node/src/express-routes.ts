@@ -65,7 +65,8 @@ function setRoute(route: string | undefined): string | undefined {
 function markRoute(layer: Layer, pattern: string): void {
   const handle = layer.handle;
   if (typeof handle !== 'function' || handle.length > 3) return;
-  layer.handle = function routeLayer(req, res, next) {
+  // Three declared parameters: Express tells error handlers (four) from the rest by a layer's arity.
+  layer.handle = function routeLayer(req, _res, _next) {
     const mounts = (req as Request)[MOUNTS];
     setRoute(mounts === undefined || mounts.length === 0 ? pattern : joinRoute(mounts, pattern));
     // biome-ignore lint/complexity/noArguments: Express passes more than three arguments to some layers

@@ -6,6 +6,7 @@ import {
   MeterProvider,
   type MetricData,
   PeriodicExportingMetricReader,
+  type SumMetricData,
 } from '@opentelemetry/sdk-metrics';
 import { afterEach, describe, expect, it } from 'vitest';
 import { SERIES_LIMIT, withSummedCounters } from '../src/summed-counters.js';
@@ -52,7 +53,7 @@ describe('withSummedCounters', () => {
 
     const metric = (await collect()).find((m) => m.descriptor.name === 'db.client.connection.count');
     expect(metric?.descriptor.unit).toBe('{connection}');
-    expect(metric?.isMonotonic).toBe(false);
+    expect((metric as SumMetricData | undefined)?.isMonotonic).toBe(false);
     expect(points(metric)).toEqual(
       expect.arrayContaining([
         {
