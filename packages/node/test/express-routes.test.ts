@@ -2,8 +2,7 @@
 // Route naming on a real Express app served by node:http, with the server instrumentation reading it.
 
 import { createRequire } from 'node:module';
-import type { AddressInfo } from 'node:net';
-import { installInProcessSdk, waitFor } from '@otel-preset/test-utils';
+import { installInProcessSdk, type LoopbackServer, serveOnLoopback, waitFor } from '@otel-preset/test-utils';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ExpressRouteInstrumentation, joinRoute, pathPattern } from '../src/express-routes.js';
 import { HttpServerInstrumentation } from '../src/http-server.js';
@@ -64,13 +63,13 @@ app.use((_err: unknown, _req: unknown, res: { status(code: number): { end(): voi
 
 const server = http.createServer(app);
 let base = '';
+let serving: LoopbackServer | undefined;
 beforeAll(async () => {
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  serving = await serveOnLoopback(server);
+  base = serving.origin;
 });
 afterAll(async () => {
-  server.closeAllConnections();
-  await new Promise((resolve) => server.close(resolve));
+  await serving?.close();
   for (const instrumentation of instrumentations) instrumentation.disable();
 });
 afterEach(() => sdk.spanExporter.reset());

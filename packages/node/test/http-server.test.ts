@@ -2,11 +2,10 @@
 // The server instrumentation under a real node:http server and client, in-process.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createRequire } from 'node:module';
-import type { AddressInfo } from 'node:net';
 import { context, propagation, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import { getRPCMetadata, W3CTraceContextPropagator } from '@opentelemetry/core';
 import type { DataPoint, Histogram } from '@opentelemetry/sdk-metrics';
-import { installInProcessSdk, waitFor } from '@otel-preset/test-utils';
+import { installInProcessSdk, type LoopbackServer, serveOnLoopback, waitFor } from '@otel-preset/test-utils';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { HttpServerInstrumentation, parseHost } from '../src/http-server.js';
 
@@ -24,14 +23,14 @@ type Handler = (request: IncomingMessage, response: ServerResponse) => void;
 let handler: Handler = (_request, response) => response.end('ok');
 const server = http.createServer((request, response) => handler(request, response));
 let base = '';
+let serving: LoopbackServer | undefined;
 
 beforeAll(async () => {
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  serving = await serveOnLoopback(server);
+  base = serving.origin;
 });
 afterAll(async () => {
-  server.closeAllConnections();
-  await new Promise((resolve) => server.close(resolve));
+  await serving?.close();
   instrumentation.disable();
 });
 afterEach(async () => {

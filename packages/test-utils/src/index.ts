@@ -47,6 +47,7 @@ export {
 export { freePort } from './free-port.js';
 export { type InProcessSdk, installInProcessSdk, waitFor } from './in-process-sdk.js';
 export { type Load, type LoadReport, startLoad } from './load.js';
+export { type LoopbackServer, serveOnLoopback } from './loopback.js';
 export type {
   Attributes,
   ExponentialBuckets,

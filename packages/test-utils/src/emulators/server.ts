@@ -2,7 +2,7 @@
 // The HTTP plumbing the provider emulators share: a loopback server, a log of what the SDK sent,
 // a FIFO of scripted replies, and SSE writing that stops when the client goes away.
 import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { serveOnLoopback } from '../loopback.js';
 
 /** What the emulated model should answer to the next request. Every field is optional. */
 export interface ReplyScript {
@@ -176,10 +176,8 @@ export async function startEmulator(routes: Route[], apiPrefix = ''): Promise<Pr
   });
   // Keep-alive sockets from SDK clients must not hold close() open.
   server.keepAliveTimeout = 1_000;
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { origin, port, close } = await serveOnLoopback(server);
   server.unref();
-  const { port } = server.address() as AddressInfo;
-  const origin = `http://127.0.0.1:${port}`;
   return {
     url: `${origin}${apiPrefix}`,
     origin,
@@ -192,10 +190,6 @@ export async function startEmulator(routes: Route[], apiPrefix = ''): Promise<Pr
       requests.length = 0;
       queue.length = 0;
     },
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
+    close,
   };
 }
