@@ -88,15 +88,23 @@ function markMount(layer: Layer, pattern: string): void {
     mounts.push(pattern);
     const outer = setRoute(joinRoute(mounts, ''));
     let left = false;
-    return handle.call(this, req, res, function leaveMount(this: unknown) {
-      if (!left) {
-        left = true;
-        mounts.pop();
-        setRoute(outer);
-      }
-      // biome-ignore lint/complexity/noArguments: next(err) and next('route') must reach Express unchanged
-      return next.apply(this, arguments as unknown as [unknown]);
-    });
+    const leave = () => {
+      if (left) return;
+      left = true;
+      mounts.pop();
+      setRoute(outer);
+    };
+    try {
+      return handle.call(this, req, res, function leaveMount(this: unknown) {
+        leave();
+        // biome-ignore lint/complexity/noArguments: next(err) and next('route') must reach Express unchanged
+        return next.apply(this, arguments as unknown as [unknown]);
+      });
+    } catch (error) {
+      // Express catches it and calls its own next(error), which bypasses leaveMount.
+      leave();
+      throw error;
+    }
   };
 }
 

@@ -54,6 +54,9 @@ app.use('/files', (_req, res) => {
   res.end('file');
 });
 app.use('/fallthrough', (_req, _res, next) => next());
+app.use('/throws', () => {
+  throw new Error('mounted middleware failed');
+});
 app.get('/fail', () => {
   throw new Error('boom');
 });
@@ -103,6 +106,11 @@ describe('ExpressRouteInstrumentation', () => {
       body: JSON.stringify({ x: 'y'.repeat(100_000) }),
     });
     expect(span).toEqual({ status: 200, name: 'POST /api/:version/items', route: '/api/:version/items' });
+  });
+
+  it('leaves a mount whose middleware throws, so the error is not named after it', async () => {
+    const span = await serverSpanFor('/throws/x');
+    expect(span).toEqual({ status: 500, name: 'GET', route: undefined });
   });
 
   it('does not name a request no route answered', async () => {
