@@ -17,17 +17,17 @@ interface SyncHooksModule {
   supportsSyncHooks(): boolean;
 }
 
-/**
- * Prefers Node's in-thread `module.registerHooks` (no loader thread, nothing to await). Older Node
- * lines get the off-thread loader, which only an ESM entry can wait for; from --require there is no
- * way to wait, so CommonJS-only instrumentation is what that combination gets.
- */
 const INLINE_SCRIPT_FLAGS = new Set(['-e', '--eval', '-p', '--print', '-pe', '-ep']);
 
 function isInlineScript(): boolean {
   return process.execArgv.some((arg) => INLINE_SCRIPT_FLAGS.has(arg.split('=', 1)[0]!));
 }
 
+/**
+ * Prefers Node's in-thread `module.registerHooks` (no loader thread, nothing to await). Older Node
+ * lines get the off-thread loader, which only an ESM entry can wait for; from --require there is no
+ * way to wait, so CommonJS-only instrumentation is what that combination gets.
+ */
 export function startEsmHook(canAwait: boolean): EsmHook {
   // `node -r … -e/-p`: Node 24 hands the in-thread hooks a bare builtin name while setting up the
   // evaluated script, and the default loader then tries to read it as a file (ENOENT 'module').
