@@ -6,7 +6,7 @@
 // and values for every span, and allocates three arrays per span for the ids. Here one pass writes into
 // a buffer reused across batches, strings that repeat (keys, span and scope names, most values) are
 // encoded once and copied, and ids are decoded from hex straight into the buffer.
-import type { Attributes, AttributeValue, HrTime, Link } from '@opentelemetry/api';
+import type { Attributes, AttributeValue, HrTime, Link, SpanContext } from '@opentelemetry/api';
 import type { Resource } from '@opentelemetry/resources';
 import type { ReadableSpan, TimedEvent } from '@opentelemetry/sdk-trace';
 
@@ -278,9 +278,8 @@ function writeEvent(w: ProtoWriter, event: TimedEvent): void {
   w.finish(start);
 }
 
-function writeLink(w: ProtoWriter, link: Link): void {
-  const start = w.start();
-  const { context } = link;
+/** Fields 1–3 of both Span and Span.Link: trace id, span id, trace state. */
+function writeContext(w: ProtoWriter, context: SpanContext): void {
   w.tag(1, LEN);
   w.hexBytes(context.traceId);
   w.tag(2, LEN);
@@ -290,6 +289,12 @@ function writeLink(w: ProtoWriter, link: Link): void {
     w.tag(3, LEN);
     w.string(traceState);
   }
+}
+
+function writeLink(w: ProtoWriter, link: Link): void {
+  const start = w.start();
+  const { context } = link;
+  writeContext(w, context);
   if (link.attributes) writeAttributes(w, link.attributes, 4);
   w.tag(5, VARINT);
   w.varint(link.droppedAttributesCount || 0);
@@ -302,15 +307,7 @@ function writeLink(w: ProtoWriter, link: Link): void {
 function writeSpan(w: ProtoWriter, span: ReadableSpan): void {
   const start = w.start();
   const context = span.spanContext();
-  w.tag(1, LEN);
-  w.hexBytes(context.traceId);
-  w.tag(2, LEN);
-  w.hexBytes(context.spanId);
-  const traceState = context.traceState?.serialize();
-  if (traceState) {
-    w.tag(3, LEN);
-    w.string(traceState);
-  }
+  writeContext(w, context);
   const parent = span.parentSpanContext;
   if (parent?.spanId) {
     w.tag(4, LEN);
