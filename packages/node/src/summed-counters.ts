@@ -36,7 +36,13 @@ interface Node {
 
 function lookupKey(value: AttributeValue | undefined): unknown {
   // Arrays compare by content; no real attribute string starts with NUL.
-  return Array.isArray(value) ? `\u0000${JSON.stringify(value)}` : value;
+  if (!Array.isArray(value)) return value;
+  try {
+    return `\u0000${JSON.stringify(value)}`;
+  } catch {
+    // A BigInt in an array: not a valid attribute value, but add() runs on the app's call path.
+    return `\u0000${value.map(String).join('\u0000')}`;
+  }
 }
 
 /** Sums adds per attribute set; `monotonic` counters ignore negative values, as the SDK does. */
@@ -50,7 +56,12 @@ export class SummedCounter implements Counter, UpDownCounter {
     private readonly monotonic: boolean,
   ) {
     observable.addCallback((result) => {
-      for (const { attributes, value } of this.collect()) result.observe(value, attributes);
+      for (const { attributes, value } of this.collect()) {
+        // One series the SDK cannot take (it rejects what it cannot hash) must not cost the others.
+        try {
+          result.observe(value, attributes);
+        } catch {}
+      }
     });
   }
 
@@ -88,7 +99,10 @@ export class SummedCounter implements Counter, UpDownCounter {
   collect(): Series[] {
     const merged = new Map<string, Series>();
     for (const { attributes, value } of this.overflow ? [...this.series, this.overflow] : this.series) {
-      const canonical = JSON.stringify(Object.entries(attributes).sort(([a], [b]) => (a < b ? -1 : 1)));
+      let canonical = '';
+      for (const name of Object.keys(attributes).sort()) {
+        canonical += `${name}\u0001${String(lookupKey(attributes[name]))}\u0001${typeof attributes[name]}\u0002`;
+      }
       const existing = merged.get(canonical);
       if (existing) existing.value += value;
       else merged.set(canonical, { attributes, value });

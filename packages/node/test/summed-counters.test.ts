@@ -109,6 +109,16 @@ describe('withSummedCounters', () => {
     expect(points((await collect())[0])).toEqual([{ attributes: { pool: 'p' }, value: 2 }]);
   });
 
+  it('never throws into the caller, even for attribute values JSON cannot encode', async () => {
+    const { meter, collect } = setup();
+    const counter = meter.createCounter('odd');
+    expect(() => counter.add(1, { big: [1n, 2n] as unknown as number[] })).not.toThrow();
+    expect(() => counter.add(1, { big: [1n, 2n] as unknown as number[] })).not.toThrow();
+    counter.add(3, { queue: 'a' });
+    // The SDK cannot hash the BigInt series and drops it; the other series still arrives.
+    expect(points((await collect())[0])).toEqual([{ attributes: { queue: 'a' }, value: 3 }]);
+  });
+
   it('passes histograms through to the SDK', async () => {
     const { meter, collect } = setup();
     meter.createHistogram('h').record(0.5, { a: 'x' });
