@@ -1,13 +1,17 @@
 // SPDX-License-Identifier: Apache-2.0
 // Where does a variant's time go? Serves one route under one variant with `--cpu-prof`, drives the same
 // load as the benchmark, then prints self time by function and by package from the V8 profile.
+// With --allocations it prints bytes allocated per request instead (garbage included), which is what
+// drives young-generation growth, GC time and with them the RSS gap.
 //   node bench/throughput/profile.mjs [--variant otel-preset] [--route db] [--duration 8] [--top 40]
-//                                     [--env NAME=VALUE ...]
+//                                     [--env NAME=VALUE ...] [--allocations]
 import './ts-hooks.mjs';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { mkdtemp, readdir, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
+import { setTimeout } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 
 const { values } = parseArgs({
@@ -18,6 +22,7 @@ const { values } = parseArgs({
     top: { type: 'string', default: '40' },
     // Extra settings for the server, e.g. --env OTEL_TRACES_EXPORTER=none, to see what a feature costs.
     env: { type: 'string', multiple: true, default: [] },
+    allocations: { type: 'boolean', default: false },
   },
 });
 const extraEnv = Object.fromEntries(
@@ -25,22 +30,46 @@ const extraEnv = Object.fromEntries(
 );
 process.env.BENCH_PROFILE_DIR = await mkdtemp(join(tmpdir(), 'otel-preset-prof-'));
 const { profileVariant } = await import('./run.mjs');
-const { dir, requests } = await profileVariant(
+const dir = process.env.BENCH_PROFILE_DIR;
+const heapFile = join(dir, 'allocations.heapprofile');
+const hooks = values.allocations
+  ? {
+      nodeArgs: ['--import', fileURLToPath(new URL('./allocation-sampler.mjs', import.meta.url))],
+      before: (server) => process.kill(server.pid, 'SIGUSR2'),
+      after: async (server) => {
+        process.kill(server.pid, 'SIGUSR2');
+        for (let i = 0; i < 100 && !existsSync(heapFile); i++) await setTimeout(100);
+      },
+    }
+  : {};
+const { requests } = await profileVariant(
   values.variant,
   values.route,
   Number(values.duration) * 1000,
   extraEnv,
+  hooks,
 );
-const file = (await readdir(dir)).find((f) => f.endsWith('.cpuprofile'));
-if (!file) throw new Error(`no profile written to ${dir}`);
-const profile = JSON.parse(await readFile(join(dir, file), 'utf8'));
 
-// Self time per node = its share of samples; sample intervals are attributed to the sampled node.
-const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+// Self cost per node: for a CPU profile, the time of the samples that landed in it; for a heap profile,
+// the bytes it allocated.
+const byId = new Map();
 const self = new Map();
-for (let i = 0; i < profile.samples.length; i++) {
-  const dt = profile.timeDeltas[i + 1] ?? 0;
-  self.set(profile.samples[i], (self.get(profile.samples[i]) ?? 0) + dt);
+if (values.allocations) {
+  const walk = (node) => {
+    byId.set(node.id, node);
+    self.set(node.id, node.selfSize);
+    for (const child of node.children) walk(child);
+  };
+  walk(JSON.parse(await readFile(heapFile, 'utf8')).head);
+} else {
+  const file = (await readdir(dir)).find((f) => f.endsWith('.cpuprofile'));
+  if (!file) throw new Error(`no profile written to ${dir}`);
+  const profile = JSON.parse(await readFile(join(dir, file), 'utf8'));
+  for (const node of profile.nodes) byId.set(node.id, node);
+  for (let i = 0; i < profile.samples.length; i++) {
+    const dt = profile.timeDeltas[i + 1] ?? 0;
+    self.set(profile.samples[i], (self.get(profile.samples[i]) ?? 0) + dt);
+  }
 }
 const total = [...self.values()].reduce((a, b) => a + b, 0);
 // esbuild marks where each bundled module starts (`// ../../node_modules/pkg/dist/x.mjs`), so time in a
@@ -94,16 +123,25 @@ for (const [id, us] of self) {
   byFunction.set(fn, (byFunction.get(fn) ?? 0) + us);
   byPackage.set(pkg, (byPackage.get(pkg) ?? 0) + us);
 }
+const unit = values.allocations ? 'B' : 'µs';
 const show = (title, map, n) => {
   console.log(`\n${title}`);
-  for (const [name, us] of [...map].sort((a, b) => b[1] - a[1]).slice(0, n)) {
+  for (const [name, cost] of [...map].sort((a, b) => b[1] - a[1]).slice(0, n)) {
     console.log(
-      `${((us / total) * 100).toFixed(1).padStart(5)}% ${(us / requests).toFixed(1).padStart(6)} µs/req  ${name}`,
+      `${((cost / total) * 100).toFixed(1).padStart(5)}% ${(cost / requests).toFixed(1).padStart(7)} ${unit}/req  ${name}`,
     );
   }
 };
-console.log(
-  `${values.variant} /${values.route}: ${(total / 1e6).toFixed(1)} s sampled, ${requests} requests (${(total / requests).toFixed(0)} µs/req on the main thread); profile in ${dir}`,
-);
-show('self time by package / file', byPackage, 25);
-show('self time by function', byFunction, Number(values.top));
+if (values.allocations) {
+  console.log(
+    `${values.variant} /${values.route}: ${(total / 2 ** 20).toFixed(0)} MiB allocated, ${requests} requests (${(total / requests / 1024).toFixed(1)} KiB/req, garbage included); profile in ${dir}`,
+  );
+  show('allocated by package / file', byPackage, 25);
+  show('allocated by function', byFunction, Number(values.top));
+} else {
+  console.log(
+    `${values.variant} /${values.route}: ${(total / 1e6).toFixed(1)} s sampled, ${requests} requests (${(total / requests).toFixed(0)} µs/req on the main thread); profile in ${dir}`,
+  );
+  show('self time by package / file', byPackage, 25);
+  show('self time by function', byFunction, Number(values.top));
+}

@@ -267,7 +267,11 @@ async function main() {
 }
 
 /** Serves `route` under one variant with `--cpu-prof` for `durationMs` of load; resolves with the profile's directory and the measured request count. */
-export async function profileVariant(name, route, durationMs, extraEnv = {}) {
+/**
+ * Serves one route under one variant with extra node flags, warms it up, then runs `durationMs` of
+ * load between `before(server)` and `after(server)` (profilers start and stop there).
+ */
+export async function profileVariant(name, route, durationMs, extraEnv = {}, hooks = {}) {
   const variant = VARIANTS.find((v) => v.name === name);
   if (!variant) throw new Error(`unknown variant ${name}; one of ${VARIANTS.map((v) => v.name).join(', ')}`);
   if (!ROUTES.includes(route)) throw new Error(`unknown route ${route}; one of ${ROUTES.join(', ')}`);
@@ -279,12 +283,14 @@ export async function profileVariant(name, route, durationMs, extraEnv = {}) {
   const server = startServer(
     { ...variant, imports: variant.imports() },
     { ...childEnv(services), ...extraEnv },
-    ['--cpu-prof', '--cpu-prof-dir', dir],
+    hooks.nodeArgs ?? ['--cpu-prof', '--cpu-prof-dir', dir],
   );
   try {
     const url = `http://127.0.0.1:${await server.port}/${route}`;
     await runLoad({ url, connections: 20, durationMs: 2000 });
+    await hooks.before?.(server);
     const load = await runLoad({ url, connections: 20, durationMs });
+    await hooks.after?.(server);
     requests = load.requests;
     process.stderr.write(
       `${name} /${route}: ${((load.requests / load.elapsedMs) * 1000).toFixed(0)} req/s while profiling\n`,

@@ -3,7 +3,7 @@
 // OTLP receiver. Expected trace for GET /users/7?token=secret:
 //
 //   GET /users/:id                    SERVER  @otel-preset/instrumentation-http-server
-//   ├─ pg.query:SELECT otel_preset_test CLIENT @opentelemetry/instrumentation-pg
+//   ├─ SELECT otel_preset_test        CLIENT  @otel-preset/instrumentation-pg
 //   └─ incr                           CLIENT  @opentelemetry/instrumentation-ioredis
 //
 // Express names the route on the server span but adds no layer spans, and the pool checkout adds no

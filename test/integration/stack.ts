@@ -56,9 +56,9 @@ export async function requestApp(app: Fixture, path: string): Promise<Response> 
  */
 /** The instrumentation scope a library's spans carry (server spans are the preset's own). */
 export function scopeOf(lib: string): string {
-  return lib === 'http'
-    ? '@otel-preset/instrumentation-http-server'
-    : `@opentelemetry/instrumentation-${lib}`;
+  if (lib === 'http') return '@otel-preset/instrumentation-http-server';
+  if (lib === 'pg') return '@otel-preset/instrumentation-pg';
+  return `@opentelemetry/instrumentation-${lib}`;
 }
 
 export async function waitForStackTrace(

@@ -96,6 +96,44 @@ const cheapAttributeChecks = editUpstream(
   ],
 );
 
+// @opentelemetry/sdk-metrics finds the series of every measurement by sorting the attribute keys and
+// JSON-encoding the pairs, which allocates more per request than the span does. Our instrumentations
+// record with frozen attribute objects they keep per series; their hash cannot change, so it is
+// worked out once. Unfrozen attributes are hashed as before.
+const frozenAttributeHashes = editUpstream(
+  'frozen-attribute-hashes',
+  /@opentelemetry[\\/]sdk-metrics[\\/]dist[\\/]utils\.mjs$/,
+  [
+    [
+      'function hashAttributes(attributes) {',
+      'const frozenAttributeHashes = new WeakMap();\nfunction hashAttributes(attributes) {\n\tif (!Object.isFrozen(attributes)) return hashAttributesOnce(attributes);\n\tlet hash = frozenAttributeHashes.get(attributes);\n\tif (hash === undefined) {\n\t\thash = hashAttributesOnce(attributes);\n\t\tfrozenAttributeHashes.set(attributes, hash);\n\t}\n\treturn hash;\n}\nfunction hashAttributesOnce(attributes) {',
+    ],
+  ],
+);
+
+// @opentelemetry/sdk-trace's startSpan validates attributes twice (once for the sampler, once more for
+// the limits) and checks a parent's ids with the API's hex scan even when the parent is one of its own
+// spans. Without sampler attributes or a length limit, and within the count limit, the second pass
+// returns what the first did; a span this SDK made has valid ids by construction.
+const leanStartSpan = editUpstream(
+  'lean-start-span',
+  /@opentelemetry[\\/]sdk-trace[\\/]dist[\\/]Tracer\.mjs$/,
+  [
+    [
+      'if (!parentSpanContext || !api.trace.isSpanContextValid(parentSpanContext))',
+      'if (!parentSpanContext || !(parentSpan instanceof SpanImpl || api.trace.isSpanContextValid(parentSpanContext)))',
+    ],
+    [
+      'const attrsData2 = cleanAttributes(Object.assign(attributes, samplingResult.attributes), this._spanLimits);',
+      'const attrsData2 = samplingResult.attributes === undefined && this._spanLimits.attributeValueLengthLimit === Infinity && countWithin(attributes, this._spanLimits.attributeCountLimit) ? { attributes, droppedAttributesCount: 0 } : cleanAttributes(Object.assign(attributes, samplingResult.attributes), this._spanLimits);',
+    ],
+    [
+      'const NO_ATTR_LIMITS = {',
+      'function countWithin(attributes, limit) {\n\tlet count = 0;\n\tfor (const key in attributes) if (++count > limit) return false;\n\treturn true;\n}\nconst NO_ATTR_LIMITS = {',
+    ],
+  ],
+);
+
 await build({
   entryPoints: {
     index: join(root, 'src/index.ts'),
@@ -109,7 +147,13 @@ await build({
   format: 'cjs',
   target: 'node22',
   external: EXTERNAL,
-  plugins: [preferEsmBuilds, requireHookWithModuleList, cheapAttributeChecks],
+  plugins: [
+    preferEsmBuilds,
+    requireHookWithModuleList,
+    cheapAttributeChecks,
+    frozenAttributeHashes,
+    leanStartSpan,
+  ],
   // ESM builds of bundled packages use import.meta.url (createRequire); give them the bundle's own URL.
   define: { PRESET_VERSION: JSON.stringify(version), 'import.meta.url': 'bundleUrl' },
   banner: { js: "const bundleUrl = require('node:url').pathToFileURL(__filename).href;" },

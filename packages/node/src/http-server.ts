@@ -27,6 +27,7 @@ import {
   type InstrumentationConfig,
   InstrumentationNodeModuleDefinition,
 } from '@opentelemetry/instrumentation';
+import { SeriesAttributes } from './series-attributes.js';
 import { recordFailure } from './spans.js';
 import { VERSION } from './version.js';
 
@@ -94,6 +95,7 @@ function clientAddress(request: IncomingMessage): string | undefined {
 
 export class HttpServerInstrumentation extends InstrumentationBase<HttpServerInstrumentationConfig> {
   private duration!: Histogram;
+  private readonly series = new SeriesAttributes();
 
   constructor(config: HttpServerInstrumentationConfig = {}) {
     super('@otel-preset/instrumentation-http-server', VERSION, config);
@@ -266,35 +268,52 @@ export class HttpServerInstrumentation extends InstrumentationBase<HttpServerIns
     };
   }
 
+  private metricAttributes(
+    state: RequestState,
+    status: number,
+    route: string | undefined,
+    errorType: string | undefined,
+  ): Attributes {
+    const key = `${state.method} ${state.scheme} ${state.protocolVersion} ${status} ${errorType} ${route}`;
+    const cached = this.series.get(key);
+    if (cached !== undefined) return cached;
+    const attributes: Attributes = {
+      'http.request.method': state.method,
+      'url.scheme': state.scheme,
+      'network.protocol.version': state.protocolVersion,
+      'http.response.status_code': status,
+    };
+    if (route !== undefined) attributes['http.route'] = route;
+    if (errorType !== undefined) attributes['error.type'] = errorType;
+    return this.series.add(key, attributes);
+  }
+
   private endRequest(state: RequestState, response: ServerResponse): void {
     if (state.ended) return;
     state.ended = true;
     try {
       const status = response.statusCode;
       const { span, rpc } = state;
-      const metric: Attributes = {
-        'http.request.method': state.method,
-        'url.scheme': state.scheme,
-        'network.protocol.version': state.protocolVersion,
-        'http.response.status_code': status,
-      };
+      const { route } = rpc;
       span.setAttribute('http.response.status_code', status);
-      if (rpc.route !== undefined) {
-        span.setAttribute('http.route', rpc.route);
-        span.updateName(`${state.method === '_OTHER' ? 'HTTP' : state.method} ${rpc.route}`);
-        metric['http.route'] = rpc.route;
+      if (route !== undefined) {
+        span.setAttribute('http.route', route);
+        span.updateName(`${state.method === '_OTHER' ? 'HTTP' : state.method} ${route}`);
       }
+      let errorType: string | undefined;
       if (status >= 500) {
+        errorType = String(status);
         span.setStatus({ code: SpanStatusCode.ERROR });
-        span.setAttribute('error.type', String(status));
-        metric['error.type'] = String(status);
       } else if (!response.writableFinished) {
         // The client went away before the response was complete.
-        span.setAttribute('error.type', 'aborted');
-        metric['error.type'] = 'aborted';
+        errorType = 'aborted';
       }
+      if (errorType !== undefined) span.setAttribute('error.type', errorType);
       span.end();
-      this.duration.record((performance.now() - state.startedAt) / 1000, metric);
+      this.duration.record(
+        (performance.now() - state.startedAt) / 1000,
+        this.metricAttributes(state, status, route, errorType),
+      );
     } catch (error) {
       this._diag.error('could not end a server span', error);
     }

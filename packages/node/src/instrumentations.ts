@@ -7,7 +7,7 @@ import { ExpressRouteInstrumentation } from './express-routes.js';
 import { HttpServerInstrumentation } from './http-server.js';
 import { log } from './logging.js';
 import { EXPORTER_USER_AGENT } from './otlp-http.js';
-import { sanitizeSql } from './privacy.js';
+import { PgInstrumentation } from './pg.js';
 
 export interface InstrumentationSpec {
   name: string;
@@ -85,23 +85,15 @@ const bundled: InstrumentationSpec[] = [
     name: 'pg',
     defaultOn: true,
     packages: ['pg'],
-    create: (config) => {
-      const { PgInstrumentation } =
-        require('@opentelemetry/instrumentation-pg') as typeof import('@opentelemetry/instrumentation-pg');
-      const capture = config.privacy.captureDbParameters;
-      return new PgInstrumentation({
-        requireParentSpan: true,
-        // A pool hands out an idle client in microseconds, so a pg-pool.connect span per query says
-        // nothing; pool pressure shows in the db.client.connection.* metrics, which stay on.
-        ignoreConnectSpans: !config.pg.connectSpans,
-        enhancedDatabaseReporting: capture,
-        requestHook: capture
-          ? undefined
-          : (span, { query }) => {
-              if (query.text) span.setAttribute('db.query.text', sanitizeSql(query.text));
-            },
-      });
-    },
+    // pg's ES entry re-exports its CommonJS build, and pg-pool is reached from it through require().
+    requireOnly: ['pg', 'pg-pool'],
+    create: (config) =>
+      new PgInstrumentation({
+        captureParameters: config.privacy.captureDbParameters,
+        // A pool hands out an idle client in microseconds, so a checkout span per query says nothing;
+        // pool pressure shows in the db.client.connection.* metrics, which stay on.
+        connectSpans: config.pg.connectSpans,
+      }),
   },
   {
     name: 'ioredis',

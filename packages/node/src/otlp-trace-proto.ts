@@ -2,10 +2,10 @@
 // OTLP/protobuf encoding of an ExportTraceServiceRequest, byte for byte what the upstream
 // ProtobufTraceSerializer produces, at a fraction of its cost. Span export runs on the app's main
 // thread, and under load the upstream serializer was the largest single cost we add per request: it
-// walks every batch twice (once to size the buffer, once to write), re-encodes the same attribute keys
-// and values for every span, and allocates three arrays per span for the ids. Here one pass writes into
-// a buffer reused across batches, strings that repeat (keys, span and scope names, most values) are
-// encoded once and copied, and ids are decoded from hex straight into the buffer.
+// walks every batch twice (once to size the buffer, once to write), encodes every string through
+// TextEncoder, and allocates three arrays per span for the ids. Here one pass writes into a buffer
+// reused across batches, ASCII strings (nearly all keys and values) are written straight from their
+// char codes, and ids are decoded from hex straight into the buffer.
 import type { Attributes, AttributeValue, HrTime, Link, SpanContext } from '@opentelemetry/api';
 import type { Resource } from '@opentelemetry/resources';
 import type { ReadableSpan, TimedEvent } from '@opentelemetry/sdk-trace';
@@ -15,10 +15,6 @@ const VARINT = 0;
 const I64 = 1;
 const I32 = 5;
 const INITIAL_BUFFER = 64 * 1024;
-// Bounded so that strings which never repeat (ids in attribute values) cannot grow memory: when full,
-// the cache starts over, and the strings that do repeat are back in it after one batch.
-const STRING_CACHE_ENTRIES = 4096;
-const CACHED_STRING_MAX_LENGTH = 256;
 const SPAN_FLAGS_CONTEXT_HAS_IS_REMOTE = 0x100;
 const SPAN_FLAGS_CONTEXT_IS_REMOTE = 0x200;
 const TWO_POW_32 = 4_294_967_296;
@@ -34,33 +30,36 @@ function varintSize(value: number): number {
   return size;
 }
 
-function hexValue(code: number): number {
-  if (code >= 48 && code <= 57) return code - 48; // 0-9
-  if (code >= 97 && code <= 102) return code - 87; // a-f
-  return code - 55; // A-F
+// Nibble value of each hex digit's char code (0-9, a-f, A-F); ids come from the SDK as hex strings.
+const HEX = new Uint8Array(128);
+for (let i = 0; i < 10; i++) HEX[48 + i] = i;
+for (let i = 0; i < 6; i++) {
+  HEX[97 + i] = 10 + i;
+  HEX[65 + i] = 10 + i;
 }
 
 class ProtoWriter {
-  buf = new Uint8Array(INITIAL_BUFFER);
+  // Not zero-filled: only bytes below `pos` are ever read, and all of them were written.
+  buf = Buffer.allocUnsafe(INITIAL_BUFFER);
   pos = 0;
-  private view = new DataView(this.buf.buffer);
+  private view = new DataView(this.buf.buffer, this.buf.byteOffset, this.buf.byteLength);
   private readonly encoder = new TextEncoder();
-  private readonly strings = new Map<string, Uint8Array>();
 
   ensure(size: number): void {
     const needed = this.pos + size;
     if (needed <= this.buf.length) return;
     let length = this.buf.length * 2;
     while (length < needed) length *= 2;
-    const next = new Uint8Array(length);
-    next.set(this.buf.subarray(0, this.pos));
+    const next = Buffer.allocUnsafe(length);
+    this.buf.copy(next, 0, 0, this.pos);
     this.buf = next;
-    this.view = new DataView(next.buffer);
+    this.view = new DataView(next.buffer, next.byteOffset, next.byteLength);
   }
 
   /** The bytes written so far, copied (the sender keeps them while this buffer is reused), and a reset. */
   take(): Uint8Array {
-    const out = this.buf.slice(0, this.pos);
+    const out = Buffer.allocUnsafe(this.pos);
+    this.buf.copy(out, 0, 0, this.pos);
     this.pos = 0;
     return out;
   }
@@ -147,24 +146,39 @@ class ProtoWriter {
   hexBytes(hex: string): void {
     const length = hex.length >> 1;
     this.ensure(length + 1);
-    this.buf[this.pos++] = length;
+    const buf = this.buf;
+    let pos = this.pos;
+    buf[pos++] = length;
     for (let i = 0; i < hex.length; i += 2) {
-      this.buf[this.pos++] = (hexValue(hex.charCodeAt(i)) << 4) | hexValue(hex.charCodeAt(i + 1));
+      buf[pos++] = (HEX[hex.charCodeAt(i) & 127]! << 4) | HEX[hex.charCodeAt(i + 1) & 127]!;
     }
+    this.pos = pos;
   }
 
   string(value: string): void {
-    if (value.length <= CACHED_STRING_MAX_LENGTH) {
-      let encoded = this.strings.get(value);
-      if (encoded === undefined) {
-        encoded = this.encoder.encode(value);
-        if (this.strings.size >= STRING_CACHE_ENTRIES) this.strings.clear();
-        this.strings.set(value, encoded);
+    const length = value.length;
+    if (length < 128) {
+      // One length byte, then one byte per char while the chars are ASCII.
+      this.ensure(length + 1);
+      const buf = this.buf;
+      let pos = this.pos + 1;
+      let i = 0;
+      for (; i < length; i++) {
+        const code = value.charCodeAt(i);
+        if (code > 127) break;
+        buf[pos++] = code;
       }
-      this.bytes(encoded);
-      return;
+      if (i === length) {
+        buf[this.pos] = length;
+        this.pos = pos;
+        return;
+      }
     }
-    this.bytes(this.encoder.encode(value));
+    // UTF-8 takes at most three bytes per UTF-16 unit.
+    this.ensure(length * 3 + 5);
+    const start = this.start();
+    this.pos += this.encoder.encodeInto(value, this.buf.subarray(this.pos)).written;
+    this.finish(start);
   }
 
   /** Starts a length-delimited field's body; `finish` writes its length in front. */

@@ -48,6 +48,11 @@ describe('serializeTraceRequest', () => {
             empty: '',
             long: 'x'.repeat(300),
             nonAscii: 'héllo wörld 日本',
+            // ASCII up to the last char, which is not: the fast path must start over.
+            asciiThenNot: `${'a'.repeat(126)}ü`,
+            longest127: 'y'.repeat(127),
+            // 100 chars, 300 bytes: the length prefix takes two bytes.
+            longNonAscii: '日'.repeat(100),
             int: 42,
             negative: -7,
             big: 2 ** 40 + 3,

@@ -9,7 +9,6 @@ import { access, appendFile, chown, mkdtemp, readdir, readFile, rm } from 'node:
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { delimiter, dirname, join } from 'node:path';
-import pg from 'pg';
 import { freePort } from './free-port.js';
 
 const DATABASE = 'otel_preset_test';
@@ -228,6 +227,8 @@ export async function startPostgres(cleanups: Cleanup[]): Promise<string> {
     await stop();
   });
 
+  // Loaded here, not at the top: a test that instruments pg must be the first to require it.
+  const { default: pg } = await import('pg');
   const adminUrl = `postgres://postgres@127.0.0.1:${port}/postgres`;
   await waitUntil(`PostgreSQL on 127.0.0.1:${port}`, READY_TIMEOUT_MS, async () => {
     const client = new pg.Client({ connectionString: adminUrl, connectionTimeoutMillis: 2_000 });
