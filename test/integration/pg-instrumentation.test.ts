@@ -215,20 +215,25 @@ describe('PgInstrumentation', () => {
   });
 
   it('captures the raw statement and its parameters only when asked to', async () => {
+    const pool = newPool();
+    const statement = 'SELECT $1::text AS a, $2::int AS b, 42 AS c';
+    const run = () => inSpan('request', () => pool.query(statement, ['jane@example.com', 7]));
     instrumentation.setConfig({ captureParameters: true });
     try {
-      const pool = newPool();
-      const { span: parent } = await inSpan('request', () =>
-        pool.query('SELECT $1::text AS a, $2::int AS b, 42 AS c', ['jane@example.com', 7]),
-      );
+      const { span: parent } = await run();
       expect(childOf(parent)[0]!.attributes).toMatchObject({
-        'db.query.text': 'SELECT $1::text AS a, $2::int AS b, 42 AS c',
+        'db.query.text': statement,
         'db.query.parameter.0': 'jane@example.com',
         'db.query.parameter.1': '7',
       });
     } finally {
       instrumentation.setConfig({});
     }
+    // The same statement again, capture off: nothing of the captured form is left in a cache.
+    const { span: parent } = await run();
+    const { attributes } = childOf(parent)[0]!;
+    expect(attributes['db.query.text']).toBe('SELECT $1::text AS a, $2::int AS b, ? AS c');
+    expect(Object.keys(attributes).filter((key) => key.startsWith('db.query.parameter'))).toEqual([]);
   });
 
   it('adds connect and pool checkout spans when asked to', async () => {

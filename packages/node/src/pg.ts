@@ -181,6 +181,13 @@ export class PgInstrumentation extends InstrumentationBase<PgInstrumentationConf
     super('@otel-preset/instrumentation-pg', VERSION, config);
   }
 
+  override setConfig(config: PgInstrumentationConfig = {}): void {
+    super.setConfig(config);
+    // Cached statements hold the text as the previous settings allowed it. (The base constructor
+    // calls this before the cache exists.)
+    this.statements?.clear();
+  }
+
   protected override _updateMetricInstruments(): void {
     this.duration = this.meter.createHistogram('db.client.operation.duration', {
       unit: 's',
