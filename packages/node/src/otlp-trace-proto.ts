@@ -2,10 +2,10 @@
 // OTLP/protobuf encoding of an ExportTraceServiceRequest, byte for byte what the upstream
 // ProtobufTraceSerializer produces, at a fraction of its cost. Span export runs on the app's main
 // thread, and under load the upstream serializer was the largest single cost we add per request: it
-// walks every batch twice (once to size the buffer, once to write), encodes every string through
-// TextEncoder, and allocates three arrays per span for the ids. Here one pass writes into a buffer
-// reused across batches, ASCII strings (nearly all keys and values) are written straight from their
-// char codes, and ids are decoded from hex straight into the buffer.
+// walks every batch twice (once to size the buffer, once to write), re-encodes the same attribute keys
+// and values for every span, and allocates three arrays per span for the ids. Here one pass writes into
+// a buffer reused across batches, strings that repeat (keys, span and scope names, most values) are
+// encoded once and copied, and ids are decoded from hex straight into the buffer.
 import type { Attributes, AttributeValue, HrTime, Link, SpanContext } from '@opentelemetry/api';
 import type { Resource } from '@opentelemetry/resources';
 import type { ReadableSpan, TimedEvent } from '@opentelemetry/sdk-trace';
@@ -15,6 +15,10 @@ const VARINT = 0;
 const I64 = 1;
 const I32 = 5;
 const INITIAL_BUFFER = 64 * 1024;
+// Bounded so that strings which never repeat (ids in attribute values) cannot grow memory: when full,
+// the cache starts over, and the strings that do repeat are back in it after one batch.
+const STRING_CACHE_ENTRIES = 4096;
+const CACHED_STRING_MAX_LENGTH = 256;
 const SPAN_FLAGS_CONTEXT_HAS_IS_REMOTE = 0x100;
 const SPAN_FLAGS_CONTEXT_IS_REMOTE = 0x200;
 const TWO_POW_32 = 4_294_967_296;
@@ -44,6 +48,7 @@ class ProtoWriter {
   pos = 0;
   private view = new DataView(this.buf.buffer, this.buf.byteOffset, this.buf.byteLength);
   private readonly encoder = new TextEncoder();
+  private readonly strings = new Map<string, Uint8Array>();
 
   ensure(size: number): void {
     const needed = this.pos + size;
@@ -156,26 +161,19 @@ class ProtoWriter {
   }
 
   string(value: string): void {
-    const length = value.length;
-    if (length < 128) {
-      // One length byte, then one byte per char while the chars are ASCII.
-      this.ensure(length + 1);
-      const buf = this.buf;
-      let pos = this.pos + 1;
-      let i = 0;
-      for (; i < length; i++) {
-        const code = value.charCodeAt(i);
-        if (code > 127) break;
-        buf[pos++] = code;
+    if (value.length <= CACHED_STRING_MAX_LENGTH) {
+      let encoded = this.strings.get(value);
+      if (encoded === undefined) {
+        encoded = this.encoder.encode(value);
+        if (this.strings.size >= STRING_CACHE_ENTRIES) this.strings.clear();
+        this.strings.set(value, encoded);
       }
-      if (i === length) {
-        buf[this.pos] = length;
-        this.pos = pos;
-        return;
-      }
+      this.bytes(encoded);
+      return;
     }
-    // UTF-8 takes at most three bytes per UTF-16 unit.
-    this.ensure(length * 3 + 5);
+    // Long strings rarely repeat: encoded straight into the buffer (UTF-8 takes at most three bytes
+    // per UTF-16 unit), then the length is written in front.
+    this.ensure(value.length * 3 + 5);
     const start = this.start();
     this.pos += this.encoder.encodeInto(value, this.buf.subarray(this.pos)).written;
     this.finish(start);
