@@ -25,8 +25,7 @@ export function sanitizeSql(sql: string): string {
 const SENSITIVE_HEADER =
   /^http\.(request|response)\.header\.(authorization|proxy-authorization|cookie|set-cookie|x-api-key|api-key|x-auth-token|x-sentry-auth)$/;
 const URL_KEYS = new Set(['url.full', 'http.url', 'http.target']);
-// Every exported attribute passes through here; most keys are not header keys, and a prefix check
-// rules them out without running the regex.
+// Header keys share this prefix; checking it first keeps the regex off every other http.* key.
 const HEADER_PREFIX = 'http.re';
 
 const QUERY_OR_FRAGMENT = /[?#]/;
@@ -39,21 +38,26 @@ function stripQuery(value: string): string {
 /** The attributes with private values removed, or undefined when nothing needed removing. */
 export function redactAttributes(attributes: Attributes, captureUrlQuery: boolean): Attributes | undefined {
   let result: Attributes | undefined;
-  const edit = (): Attributes => {
-    result ??= { ...attributes };
-    return result;
-  };
   for (const key in attributes) {
+    // Every key that can hold a private value starts with 'h' (http.*) or 'u' (url.*); every span's
+    // every attribute passes here, and most (db.*, gen_ai.*, server.*) are ruled out by one char.
+    const first = key.charCodeAt(0);
+    if (first !== 104 && first !== 117) continue;
     if (key.startsWith(HEADER_PREFIX) && SENSITIVE_HEADER.test(key)) {
-      delete edit()[key];
+      result ??= { ...attributes };
+      delete result[key];
       continue;
     }
     if (captureUrlQuery) continue;
     if (key === 'url.query') {
-      delete edit()[key];
+      result ??= { ...attributes };
+      delete result[key];
     } else if (URL_KEYS.has(key)) {
       const value = attributes[key];
-      if (typeof value === 'string' && QUERY_OR_FRAGMENT.test(value)) edit()[key] = stripQuery(value);
+      if (typeof value === 'string' && QUERY_OR_FRAGMENT.test(value)) {
+        result ??= { ...attributes };
+        result[key] = stripQuery(value);
+      }
     }
   }
   return result;
