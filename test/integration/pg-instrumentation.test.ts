@@ -91,6 +91,7 @@ describe('PgInstrumentation', () => {
       'db.operation.name': 'SELECT',
       'db.query.text': 'SELECT $1::text AS email, ? AS card, ? AS who',
       'sentry.op': 'db',
+      'db.system': 'postgresql',
     });
     expect(span!.status.code).toBe(SpanStatusCode.UNSET);
 

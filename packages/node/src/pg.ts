@@ -341,8 +341,9 @@ export class PgInstrumentation extends InstrumentationBase<PgInstrumentationConf
       'db.namespace': connection.namespace,
       'server.address': connection.address,
       'server.port': connection.port,
-      // Sentry files spans under its Queries view by their op.
+      // Sentry's Queries view picks database spans by op and groups them by the pre-1.26 system name.
       'sentry.op': 'db',
+      'db.system': 'postgresql',
     };
     if (operation !== undefined) attributes['db.operation.name'] = operation;
     if (statement !== undefined) attributes['db.query.text'] = statement.text;
