@@ -19,6 +19,8 @@ const INITIAL_BUFFER = 64 * 1024;
 // the cache starts over, and the strings that do repeat are back in it after one batch.
 const STRING_CACHE_ENTRIES = 4096;
 const CACHED_STRING_MAX_LENGTH = 256;
+const KEY_VALUE_CACHE_KEYS = 1024;
+const KEY_VALUE_CACHE_VALUES_PER_KEY = 32;
 const SPAN_FLAGS_CONTEXT_HAS_IS_REMOTE = 0x100;
 const SPAN_FLAGS_CONTEXT_IS_REMOTE = 0x200;
 const TWO_POW_32 = 4_294_967_296;
@@ -44,9 +46,14 @@ for (let i = 0; i < 6; i++) {
 
 class ProtoWriter {
   // Not zero-filled: only bytes below `pos` are ever read, and all of them were written.
-  buf = Buffer.allocUnsafe(INITIAL_BUFFER);
+  buf: Buffer;
   pos = 0;
-  private view = new DataView(this.buf.buffer, this.buf.byteOffset, this.buf.byteLength);
+  private view: DataView;
+
+  constructor(size = INITIAL_BUFFER) {
+    this.buf = Buffer.allocUnsafe(size);
+    this.view = new DataView(this.buf.buffer, this.buf.byteOffset, this.buf.byteLength);
+  }
   private readonly encoder = new TextEncoder();
   private readonly strings = new Map<string, Uint8Array>();
 
@@ -138,6 +145,11 @@ class ProtoWriter {
 
   bytes(value: Uint8Array): void {
     this.varint(value.length);
+    this.raw(value);
+  }
+
+  /** Bytes copied as they are (already encoded, length prefix included). */
+  raw(value: Uint8Array): void {
     this.ensure(value.length);
     if (value.length <= 32) {
       for (let i = 0; i < value.length; i++) this.buf[this.pos++] = value[i]!;
@@ -264,11 +276,59 @@ function writeKeyValue(w: ProtoWriter, key: string, value: unknown): void {
   w.finish(kv);
 }
 
+type Scalar = string | number | boolean;
+
+/**
+ * Encoded KeyValue messages of attributes whose value repeats (`db.system.name=postgresql`,
+ * `server.port=5432`). A key that shows more distinct values than a few dozen (paths, ids) is not
+ * cached any more; the cache is bounded either way.
+ */
+class KeyValueCache {
+  private readonly byKey = new Map<string, Map<Scalar, Uint8Array> | null>();
+  private readonly scratch = new ProtoWriter(1024);
+
+  get(key: string, value: Scalar): Uint8Array | undefined {
+    let byValue = this.byKey.get(key);
+    if (byValue === null) return undefined;
+    if (byValue === undefined) {
+      if (this.byKey.size >= KEY_VALUE_CACHE_KEYS) this.byKey.clear();
+      byValue = new Map();
+      this.byKey.set(key, byValue);
+    }
+    let encoded = byValue.get(value);
+    if (encoded === undefined) {
+      if (byValue.size >= KEY_VALUE_CACHE_VALUES_PER_KEY) {
+        this.byKey.set(key, null);
+        return undefined;
+      }
+      if (typeof value === 'string' && value.length > CACHED_STRING_MAX_LENGTH) return undefined;
+      // Length-prefixed, as writeKeyValue writes it.
+      this.scratch.pos = 0;
+      writeKeyValue(this.scratch, key, value);
+      encoded = this.scratch.take();
+      byValue.set(value, encoded);
+    }
+    return encoded;
+  }
+}
+
+const keyValues = new KeyValueCache();
+
 function writeAttributes(w: ProtoWriter, attributes: Attributes, field: number): void {
   for (const key in attributes) {
     if (!Object.hasOwn(attributes, key)) continue;
+    const value = attributes[key];
+    const type = typeof value;
+    if (type === 'string' || type === 'number' || type === 'boolean') {
+      const encoded = keyValues.get(key, value as Scalar);
+      if (encoded !== undefined) {
+        w.tag(field, LEN);
+        w.raw(encoded);
+        continue;
+      }
+    }
     w.tag(field, LEN);
-    writeKeyValue(w, key, attributes[key] as AttributeValue | undefined);
+    writeKeyValue(w, key, value as AttributeValue | undefined);
   }
 }
 

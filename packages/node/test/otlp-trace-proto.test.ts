@@ -107,7 +107,7 @@ describe('serializeTraceRequest', () => {
     expect(ours(spans).equals(upstream(spans))).toBe(true);
   });
 
-  it('matches on a batch large enough for multi-byte lengths, and across consecutive batches', () => {
+  it('matches on a batch large enough for multi-byte lengths, with values that repeat and values that do not, and across consecutive batches', () => {
     const batch = () =>
       record(
         (provider) => {
