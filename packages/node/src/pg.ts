@@ -533,22 +533,32 @@ export class PgInstrumentation extends InstrumentationBase<PgInstrumentationConf
     target: T,
     callback: unknown,
   ): unknown {
-    const span = this.tracer.startSpan(
-      name,
-      {
-        kind: SpanKind.CLIENT,
-        attributes: {
-          'db.system.name': 'postgresql',
-          'db.namespace': connection.namespace,
-          'server.address': connection.address,
-          'server.port': connection.port,
+    let span: Span;
+    try {
+      span = this.tracer.startSpan(
+        name,
+        {
+          kind: SpanKind.CLIENT,
+          attributes: {
+            'db.system.name': 'postgresql',
+            'db.namespace': connection.namespace,
+            'server.address': connection.address,
+            'server.port': connection.port,
+          },
         },
-      },
-      parent,
-    );
+        parent,
+      );
+    } catch (error) {
+      this._diag.error(`could not start a ${name} span; connecting untraced`, error);
+      return original.call(target, callback);
+    }
     const end = (error: unknown) => {
-      if (error !== undefined && error !== null) recordQueryError(span, error);
-      span.end();
+      try {
+        if (error !== undefined && error !== null) recordQueryError(span, error);
+        span.end();
+      } catch (failure) {
+        this._diag.error(`could not end a ${name} span`, failure);
+      }
     };
     const inside = trace.setSpan(parent, span);
     if (typeof callback === 'function') {
