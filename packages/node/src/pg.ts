@@ -76,16 +76,21 @@ interface Statement {
   text: string;
 }
 
-/** Attributes of one connection target; the metric attributes per operation are built lazily. */
-interface ConnectionAttributes {
+/** Where a client or pool connects: `db.namespace`, `server.address`, `server.port`. */
+interface Target {
   namespace: string | undefined;
   address: string | undefined;
   port: number | undefined;
+}
+
+/** A client's target and its metric attributes per operation, built lazily. */
+interface ConnectionAttributes extends Target {
   metric: Map<string, Attributes>;
 }
 
 interface PoolState {
   ref: WeakRef<PgPool>;
+  target: Target;
   name: string;
   ended: boolean;
 }
@@ -158,18 +163,24 @@ function parsePort(port: unknown): number | undefined {
   return typeof value === 'number' && Number.isInteger(value) && value > 0 ? value : undefined;
 }
 
-/** `host:port/database`, the pool name upstream instrumentation reports, from options or URL. */
-function poolName(options: PgPool['options']): string {
+/** A pool's target from its options, or from its connection string where the options say nothing. */
+function poolTarget(options: PgPool['options']): Target {
   let url: URL | undefined;
   try {
     url = options.connectionString ? new URL(options.connectionString) : undefined;
   } catch {
     url = undefined;
   }
-  const host = options.host ?? url?.hostname ?? 'localhost';
-  const port = parsePort(options.port) ?? parsePort(url?.port) ?? 5432;
-  const database = options.database ?? (url?.pathname.slice(1) || 'unknown_database');
-  return `${host}:${port}/${database}`;
+  return {
+    namespace: options.database ?? (url?.pathname.slice(1) || undefined),
+    address: options.host ?? (url?.hostname || undefined),
+    port: parsePort(options.port) ?? parsePort(url?.port),
+  };
+}
+
+/** `host:port/database`, the pool name upstream instrumentation reports, with pg's defaults filled in. */
+function poolName({ namespace, address, port }: Target): string {
+  return `${address ?? 'localhost'}:${port ?? 5432}/${namespace ?? 'unknown_database'}`;
 }
 
 export class PgInstrumentation extends InstrumentationBase<PgInstrumentationConfig> {
@@ -490,14 +501,8 @@ export class PgInstrumentation extends InstrumentationBase<PgInstrumentationConf
       const parent = instrumentation.parentContext();
       if (parent === undefined) return original.call(this, callback);
       if (instrumentation.getConfig().connectSpans) {
-        const { database, host, port } = this.options;
-        const connection = {
-          namespace: database,
-          address: host,
-          port: parsePort(port),
-          metric: new Map(),
-        };
-        return instrumentation.traceConnect('pg-pool.connect', connection, parent, original, this, callback);
+        const target = this[POOL]?.target ?? poolTarget(this.options ?? {});
+        return instrumentation.traceConnect('pg-pool.connect', target, parent, original, this, callback);
       }
       if (typeof callback !== 'function') return original.call(this, callback);
       return original.call(this, context.bind(parent, callback));
@@ -516,7 +521,8 @@ export class PgInstrumentation extends InstrumentationBase<PgInstrumentationConf
   /** Remembers a pool for the gauges, weakly: a pool the app drops is not kept alive by metrics. */
   private track(pool: PgPool): void {
     try {
-      const state: PoolState = { ref: new WeakRef(pool), name: poolName(pool.options ?? {}), ended: false };
+      const target = poolTarget(pool.options ?? {});
+      const state: PoolState = { ref: new WeakRef(pool), target, name: poolName(target), ended: false };
       pool[POOL] = state;
       this.pools.add(state);
     } catch (error) {
@@ -527,7 +533,7 @@ export class PgInstrumentation extends InstrumentationBase<PgInstrumentationConf
   /** A connect or checkout span that ends when the callback runs or the promise settles. */
   private traceConnect<T>(
     name: string,
-    connection: ConnectionAttributes,
+    connection: Target,
     parent: Context,
     original: Method<T>,
     target: T,
