@@ -38,16 +38,29 @@ export interface HttpServerInstrumentationConfig extends InstrumentationConfig {
   captureQuery?: boolean;
 }
 
-interface RequestState {
-  span: Span;
-  context: Context;
-  /** Express (and others) write the matched route here through @opentelemetry/core's RPC metadata. */
-  rpc: { type: RPCType.HTTP; span: Span; route?: string };
-  method: string;
-  scheme: string;
-  protocolVersion: string;
-  startedAt: number;
-  ended: boolean;
+// Per-request objects are class instances, not object literals. V8 may pretenure a literal's allocation
+// site (allocate its objects straight into the old generation) once it has seen them survive a
+// scavenge; a pretenured per-request object then keeps the request's young span and context alive
+// through every scavenge until the next full GC, which doubled the young generation under load.
+
+/** Express (and others) write the matched route here through @opentelemetry/core's RPC metadata. */
+class HttpRpcMetadata {
+  readonly type = RPCType.HTTP;
+  route: string | undefined = undefined;
+  constructor(readonly span: Span) {}
+}
+
+class RequestState {
+  readonly startedAt = performance.now();
+  ended = false;
+  constructor(
+    readonly span: Span,
+    readonly context: Context,
+    readonly rpc: HttpRpcMetadata,
+    readonly method: string,
+    readonly scheme: string,
+    readonly protocolVersion: string,
+  ) {}
 }
 
 // biome-ignore lint/suspicious/noExplicitAny: emit is called on servers, requests and responses alike
@@ -255,17 +268,9 @@ export class HttpServerInstrumentation extends InstrumentationBase<HttpServerIns
       { kind: SpanKind.SERVER, attributes },
       parent,
     );
-    const rpc = { type: RPCType.HTTP as const, span };
-    return {
-      span,
-      context: setRPCMetadata(trace.setSpan(parent, span), rpc),
-      rpc,
-      method,
-      scheme,
-      protocolVersion,
-      startedAt: performance.now(),
-      ended: false,
-    };
+    const rpc = new HttpRpcMetadata(span);
+    const spanContext = setRPCMetadata(trace.setSpan(parent, span), rpc);
+    return new RequestState(span, spanContext, rpc, method, scheme, protocolVersion);
   }
 
   private metricAttributes(
