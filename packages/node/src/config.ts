@@ -102,6 +102,21 @@ function signalUrl(reader: EnvReader, signal: 'traces' | 'metrics'): string {
   return `${base.replace(/\/+$/, '')}/v1/${signal}`;
 }
 
+/**
+ * gzip, except to a collector on the same host: over loopback compression saves no bandwidth, and it
+ * costs the app CPU plus a zlib stream and its buffers for every export.
+ */
+export function defaultCompression(url: string): 'gzip' | 'none' {
+  let host: string;
+  try {
+    host = new URL(url).hostname;
+  } catch {
+    return 'gzip';
+  }
+  const loopback = host === 'localhost' || host === '[::1]' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
+  return loopback ? 'none' : 'gzip';
+}
+
 function exporterChoice(reader: EnvReader, name: string): { enabled: boolean; console: boolean } {
   const items = reader.list(name)?.map((item) => item.toLowerCase());
   if (!items?.length) return { enabled: true, console: false };
@@ -136,11 +151,12 @@ function signalConfig(reader: EnvReader, signal: 'traces' | 'metrics'): OtlpSign
     return reader.oneOf(`OTEL_EXPORTER_OTLP_${upper}_${suffix}`, allowed, general);
   };
   const protocol = pick('PROTOCOL', ['http/protobuf', 'http/json'] as const, 'http/protobuf');
-  const compression = pick('COMPRESSION', ['gzip', 'none'] as const, 'gzip');
+  const url = signalUrl(reader, signal);
+  const compression = pick('COMPRESSION', ['gzip', 'none'] as const, defaultCompression(url));
   const generalTimeout = reader.integer('OTEL_EXPORTER_OTLP_TIMEOUT', 10_000, 1, 600_000);
   return {
     ...exporterChoice(reader, `OTEL_${upper}_EXPORTER`),
-    url: signalUrl(reader, signal),
+    url,
     headers: {
       ...httpHeaders(reader, 'OTEL_EXPORTER_OTLP_HEADERS'),
       ...httpHeaders(reader, `OTEL_EXPORTER_OTLP_${upper}_HEADERS`),

@@ -7,14 +7,14 @@ import { INSTRUMENTATION_NAMES } from '../src/instrumentations.js';
 const resolve = (env: Env) => resolveConfig({ env, instrumentationNames: INSTRUMENTATION_NAMES });
 
 describe('defaults', () => {
-  it('exports OTLP/HTTP protobuf with gzip to localhost:4318, cumulative, parent-based always-on', () => {
+  it('exports OTLP/HTTP protobuf, uncompressed, to localhost:4318, cumulative, parent-based always-on', () => {
     const { config, warnings } = resolve({});
     expect(warnings).toEqual([]);
     expect(config.traces).toMatchObject({
       enabled: true,
       url: `${DEFAULT_ENDPOINT}/v1/traces`,
       protocol: 'http/protobuf',
-      compression: 'gzip',
+      compression: 'none',
       timeoutMs: 10_000,
     });
     expect(config.metrics).toMatchObject({
@@ -35,6 +35,28 @@ describe('defaults', () => {
 });
 
 describe('valid settings', () => {
+  it('compresses with gzip unless the collector is on the same host', () => {
+    const at = (endpoint: string, compression?: string) =>
+      resolve({
+        OTEL_EXPORTER_OTLP_ENDPOINT: endpoint,
+        ...(compression ? { OTEL_EXPORTER_OTLP_COMPRESSION: compression } : {}),
+      }).config.traces.compression;
+    expect(at('http://otel-collector:4318')).toBe('gzip');
+    expect(at('https://collector.example')).toBe('gzip');
+    expect(at('http://10.0.0.7:4318')).toBe('gzip');
+    expect(at('http://localhost:4318')).toBe('none');
+    expect(at('http://127.0.0.1:4318')).toBe('none');
+    expect(at('http://[::1]:4318')).toBe('none');
+    expect(at('http://127.0.0.1:4318', 'gzip')).toBe('gzip');
+    expect(at('http://otel-collector:4318', 'none')).toBe('none');
+    // Each signal decides by its own endpoint.
+    const split = resolve({
+      OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'http://127.0.0.1:4318/v1/traces',
+      OTEL_EXPORTER_OTLP_METRICS_ENDPOINT: 'http://collector:4318/v1/metrics',
+    }).config;
+    expect([split.traces.compression, split.metrics.compression]).toEqual(['none', 'gzip']);
+  });
+
   it('appends /v1/<signal> to the base endpoint but uses signal endpoints as given', () => {
     const { config } = resolve({
       OTEL_EXPORTER_OTLP_ENDPOINT: 'https://collector.example:4318/base/',
@@ -192,7 +214,7 @@ const malformed: Record<string, Malformed> = {
     expected: 'http/protobuf',
   },
   'unknown compression': {
-    env: { OTEL_EXPORTER_OTLP_COMPRESSION: 'brotli' },
+    env: { OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318', OTEL_EXPORTER_OTLP_COMPRESSION: 'brotli' },
     shown: 'brotli',
     fallback: 'gzip',
     check: (c) => c.traces.compression,
