@@ -2,9 +2,11 @@
 // Where does a variant's time go? Serves one route under one variant with `--cpu-prof`, drives the same
 // load as the benchmark, then prints self time by function and by package from the V8 profile.
 // With --allocations it prints bytes allocated per request instead (garbage included), which is what
-// drives young-generation growth, GC time and with them the RSS gap.
+// drives young-generation growth, GC time and with them the RSS gap. With --survivors garbage freed by a
+// scavenge is left out: what remains was promoted or pretenured into the old generation (and freed by a
+// full GC, or is still alive), which is what costs full GCs. gc.mjs gives the totals per scavenge.
 //   node bench/throughput/profile.mjs [--variant otel-preset] [--route db] [--duration 8] [--top 40]
-//                                     [--env NAME=VALUE ...] [--allocations]
+//                                     [--env NAME=VALUE ...] [--node-arg=FLAG ...] [--allocations | --survivors]
 import './ts-hooks.mjs';
 import { existsSync, readFileSync } from 'node:fs';
 import { mkdtemp, readdir, readFile } from 'node:fs/promises';
@@ -23,8 +25,15 @@ const { values } = parseArgs({
     // Extra settings for the server, e.g. --env OTEL_TRACES_EXPORTER=none, to see what a feature costs.
     env: { type: 'string', multiple: true, default: [] },
     allocations: { type: 'boolean', default: false },
+    survivors: { type: 'boolean', default: false },
+    // Extra flags for the server's node, e.g. --node-arg=--no-allocation-site-pretenuring.
+    'node-arg': { type: 'string', multiple: true, default: [] },
   },
 });
+if (values.survivors) {
+  values.allocations = true;
+  values.env.push('BENCH_SURVIVORS=1');
+}
 const extraEnv = Object.fromEntries(
   values.env.map((pair) => [pair.slice(0, pair.indexOf('=')), pair.slice(pair.indexOf('=') + 1)]),
 );
@@ -34,14 +43,18 @@ const dir = process.env.BENCH_PROFILE_DIR;
 const heapFile = join(dir, 'allocations.heapprofile');
 const hooks = values.allocations
   ? {
-      nodeArgs: ['--import', fileURLToPath(new URL('./allocation-sampler.mjs', import.meta.url))],
+      nodeArgs: [
+        ...values['node-arg'],
+        '--import',
+        fileURLToPath(new URL('./allocation-sampler.mjs', import.meta.url)),
+      ],
       before: (server) => process.kill(server.pid, 'SIGUSR2'),
       after: async (server) => {
         process.kill(server.pid, 'SIGUSR2');
         for (let i = 0; i < 100 && !existsSync(heapFile); i++) await setTimeout(100);
       },
     }
-  : {};
+  : { nodeArgs: [...values['node-arg'], '--cpu-prof', '--cpu-prof-dir', dir] };
 const { requests } = await profileVariant(
   values.variant,
   values.route,

@@ -266,10 +266,11 @@ async function main() {
   console.log(`\n${result.elapsedS} s; JSON in ${file}`);
 }
 
-/** Serves `route` under one variant with `--cpu-prof` for `durationMs` of load; resolves with the profile's directory and the measured request count. */
 /**
- * Serves one route under one variant with extra node flags, warms it up, then runs `durationMs` of
- * load between `before(server)` and `after(server)` (profilers start and stop there).
+ * Serves one route under one variant with extra node flags (`--cpu-prof` unless `hooks.nodeArgs`
+ * says otherwise), warms it up, then runs `durationMs` of load between `before(server)` and
+ * `after(server)` (profilers start and stop there). Resolves with the profile directory and the
+ * measured request count.
  */
 export async function profileVariant(name, route, durationMs, extraEnv = {}, hooks = {}) {
   const variant = VARIANTS.find((v) => v.name === name);
@@ -284,6 +285,7 @@ export async function profileVariant(name, route, durationMs, extraEnv = {}, hoo
     { ...variant, imports: variant.imports() },
     { ...childEnv(services), ...extraEnv },
     hooks.nodeArgs ?? ['--cpu-prof', '--cpu-prof-dir', dir],
+    hooks.onStdout,
   );
   try {
     const url = `http://127.0.0.1:${await server.port}/${route}`;

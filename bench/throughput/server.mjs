@@ -67,7 +67,8 @@ export function threadCpuSeconds(pid) {
   return out;
 }
 
-export function startServer(variant, env, nodeArgs = []) {
+/** `onStdout` sees everything the server prints, e.g. V8's GC trace (startServer keeps only a tail). */
+export function startServer(variant, env, nodeArgs = [], onStdout = undefined) {
   const args = [...nodeArgs, ...variant.imports.flatMap((i) => ['--import', i]), APP];
   const child = spawn(process.execPath, args, {
     env,
@@ -84,6 +85,7 @@ export function startServer(variant, env, nodeArgs = []) {
       START_TIMEOUT_MS,
     );
     child.stdout.on('data', (chunk) => {
+      onStdout?.(chunk);
       keep(chunk);
       const match = /listening (\d+)/.exec(output);
       if (match) {

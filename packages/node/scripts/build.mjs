@@ -129,7 +129,14 @@ const leanStartSpan = editUpstream(
     ],
     [
       'const NO_ATTR_LIMITS = {',
-      'function countWithin(attributes, limit) {\n\tlet count = 0;\n\tfor (const key in attributes) if (++count > limit) return false;\n\treturn true;\n}\nconst NO_ATTR_LIMITS = {',
+      'function countWithin(attributes, limit) {\n\tlet count = 0;\n\tfor (const key in attributes) if (++count > limit) return false;\n\treturn true;\n}\nclass SdkSpanContext {\n\tconstructor(traceId, spanId, traceFlags, traceState) {\n\t\tthis.traceId = traceId;\n\t\tthis.spanId = spanId;\n\t\tthis.traceFlags = traceFlags;\n\t\tthis.traceState = traceState;\n\t}\n}\nconst NO_ATTR_LIMITS = {',
+    ],
+    // A class, not an object literal: V8 pretenures the literal's site once spans waiting in the batch
+    // processor make its objects look long-lived, and every span context then lands in the old
+    // generation and drags its young id strings there with it.
+    [
+      'const spanContext = {\n\t\t\ttraceId,\n\t\t\tspanId,\n\t\t\ttraceFlags,\n\t\t\ttraceState\n\t\t};',
+      'const spanContext = new SdkSpanContext(traceId, spanId, traceFlags, traceState);',
     ],
   ],
 );
