@@ -12,7 +12,7 @@ import './ts-hooks.mjs';
 import { parseArgs } from 'node:util';
 import { median } from './report.mjs';
 import { childEnv, ensurePeers, startServices } from './run.mjs';
-import { rssBytes, startServer, threadCpuSeconds } from './server.mjs';
+import { envFromPairs, rssBytes, startServer, threadCpuSeconds } from './server.mjs';
 
 const { values } = parseArgs({
   options: {
@@ -37,12 +37,7 @@ const LADDER = [
 ];
 function parseStep(spec) {
   const [name, settings = ''] = spec.split(/:(.*)/s);
-  const env = Object.fromEntries(
-    settings
-      .split(',')
-      .filter(Boolean)
-      .map((pair) => [pair.slice(0, pair.indexOf('=')), pair.slice(pair.indexOf('=') + 1)]),
-  );
+  const env = envFromPairs(settings.split(',').filter(Boolean));
   // PRELOAD=<path> swaps the preload, e.g. for another build of it (an older commit's worktree).
   const { PRELOAD: preload, ...rest } = env;
   return { name, imports: preload ? [preload] : PRELOAD, env: rest };

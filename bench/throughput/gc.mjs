@@ -11,6 +11,7 @@ import './ts-hooks.mjs';
 import { parseArgs } from 'node:util';
 import { median } from './report.mjs';
 import { profileVariant } from './run.mjs';
+import { envFromPairs } from './server.mjs';
 
 const { values } = parseArgs({
   options: {
@@ -23,9 +24,7 @@ const { values } = parseArgs({
     timeline: { type: 'boolean', default: false },
   },
 });
-const extraEnv = Object.fromEntries(
-  values.env.map((pair) => [pair.slice(0, pair.indexOf('=')), pair.slice(pair.indexOf('=') + 1)]),
-);
+const extraEnv = envFromPairs(values.env);
 
 // --trace-gc-nvp prints one line of name=value pairs per GC; `gc=s` is a scavenge, `gc=mc` a full GC.
 let pending = '';

@@ -15,6 +15,7 @@ import { join, relative } from 'node:path';
 import { setTimeout } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { envFromPairs } from './server.mjs';
 
 const { values } = parseArgs({
   options: {
@@ -34,9 +35,7 @@ if (values.survivors) {
   values.allocations = true;
   values.env.push('BENCH_SURVIVORS=1');
 }
-const extraEnv = Object.fromEntries(
-  values.env.map((pair) => [pair.slice(0, pair.indexOf('=')), pair.slice(pair.indexOf('=') + 1)]),
-);
+const extraEnv = envFromPairs(values.env);
 process.env.BENCH_PROFILE_DIR = await mkdtemp(join(tmpdir(), 'otel-preset-prof-'));
 const { profileVariant } = await import('./run.mjs');
 const dir = process.env.BENCH_PROFILE_DIR;

@@ -67,6 +67,13 @@ export function threadCpuSeconds(pid) {
   return out;
 }
 
+/** `NAME=VALUE` settings from the command line as an environment object (the value may hold '='). */
+export function envFromPairs(pairs) {
+  return Object.fromEntries(
+    pairs.map((pair) => [pair.slice(0, pair.indexOf('=')), pair.slice(pair.indexOf('=') + 1)]),
+  );
+}
+
 /** `onStdout` sees everything the server prints, e.g. V8's GC trace (startServer keeps only a tail). */
 export function startServer(variant, env, nodeArgs = [], onStdout = undefined) {
   const args = [...nodeArgs, ...variant.imports.flatMap((i) => ['--import', i]), APP];

@@ -106,7 +106,7 @@ function signalUrl(reader: EnvReader, signal: 'traces' | 'metrics'): string {
  * gzip, except to a collector on the same host: over loopback compression saves no bandwidth, and it
  * costs the app CPU plus a zlib stream and its buffers for every export.
  */
-export function defaultCompression(url: string): 'gzip' | 'none' {
+function defaultCompression(url: string): 'gzip' | 'none' {
   let host: string;
   try {
     host = new URL(url).hostname;
