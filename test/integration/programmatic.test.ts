@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 // start()/shutdown() from code, the start-up warnings, and the bundle's code cache.
-import { cpSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -101,5 +101,39 @@ describe('bundle code cache', () => {
     expect(again.code).toBe(3);
     expect(again.stderr).toBe('');
     expect(readdirSync(cacheDir)).toEqual([file]);
+  });
+
+  it('clears out caches older than a month and abandoned writes when it writes its own', async () => {
+    const tmp = tempDir();
+    const cacheDir = join(tmp, `otel-preset-${process.getuid?.() ?? 'user'}`);
+    mkdirSync(cacheDir, { mode: 0o700 });
+    const longAgo = new Date(Date.now() - 40 * 24 * 60 * 60 * 1000);
+    const age = (name: string, when: Date) => {
+      writeFileSync(join(cacheDir, name), 'x');
+      utimesSync(join(cacheDir, name), when, when);
+    };
+    age('0123456789abcdef0123456789abcdef.v8cache', longAgo); // an upgraded-away version
+    age('fedcba9876543210fedcba9876543210.v8cache', new Date()); // another install, in use
+    age('fedcba9876543210fedcba9876543210.v8cache.4242', new Date(Date.now() - 5 * 60 * 1000));
+    age('fedcba9876543210fedcba9876543210.v8cache.4343', new Date()); // a write in progress
+    const result = await runFixture({
+      script: fixture('exit-code.cjs'),
+      nodeOptions: ['--require', '@otel-preset/node/register'],
+      env: {
+        TMPDIR: tmp,
+        OTEL_SERVICE_NAME: 'cache',
+        OTEL_TRACES_EXPORTER: 'none',
+        OTEL_METRICS_EXPORTER: 'none',
+      },
+    });
+    expect(result.code).toBe(3);
+    const left = readdirSync(cacheDir).sort();
+    expect(left).toHaveLength(3);
+    expect(left).toContain('fedcba9876543210fedcba9876543210.v8cache');
+    expect(left).toContain('fedcba9876543210fedcba9876543210.v8cache.4343');
+    expect(
+      left.filter((name) => /^[0-9a-f]{32}\.v8cache$/.test(name) && !name.startsWith('fedcba')),
+    ).toHaveLength(1);
+    expect(left).not.toContain('0123456789abcdef0123456789abcdef.v8cache');
   });
 });

@@ -3,7 +3,7 @@
 // bundle at every start (about a third of its load time). Only our bundle is cached, never the app's
 // modules. Everything here falls back to a plain require on any problem.
 import { createHash } from 'node:crypto';
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import Module from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -20,6 +20,12 @@ type ModuleStatics = typeof Module & {
   _nodeModulePaths(dir: string): string[];
   wrap(source: string): string;
 };
+
+// Every version of the bundle (and every Node version) gets its own cache file. Without pruning, each
+// upgrade would leave its predecessor's half megabyte in the temp dir for good. Another install that is
+// still in use only pays one uncached start when its file goes, so age alone decides, with a cap.
+const STALE_AFTER_MS = 30 * 24 * 60 * 60 * 1000;
+const MAX_CACHE_FILES = 8;
 
 function cacheDir(): string {
   // Per user and private: a code cache is executable content.
@@ -44,8 +50,31 @@ function compileWithCache(file: string, source: string): { script: Script; save:
     const temporary = `${cacheFile}.${process.pid}`;
     writeFileSync(temporary, script.createCachedData(), { mode: 0o600 });
     renameSync(temporary, cacheFile);
+    pruneCaches(dirname(cacheFile), cacheFile);
   };
   return { script, save };
+}
+
+/** Removes cache files (and temporaries of interrupted writes) older than a month, and the oldest past the cap. */
+function pruneCaches(dir: string, current: string): void {
+  const now = Date.now();
+  const kept: { path: string; mtimeMs: number }[] = [];
+  for (const name of readdirSync(dir)) {
+    if (!name.includes('.v8cache')) continue;
+    const path = join(dir, name);
+    if (path === current) continue;
+    try {
+      const { mtimeMs } = statSync(path);
+      const temporary = !name.endsWith('.v8cache');
+      // A temporary may be another process's write in progress; only a minute-old one was abandoned.
+      if (now - mtimeMs > (temporary ? 60_000 : STALE_AFTER_MS)) rmSync(path, { force: true });
+      else if (!temporary) kept.push({ path, mtimeMs });
+    } catch {
+      // Removed by another process meanwhile.
+    }
+  }
+  kept.sort((a, b) => b.mtimeMs - a.mtimeMs);
+  for (const { path } of kept.slice(MAX_CACHE_FILES - 1)) rmSync(path, { force: true });
 }
 
 /**
