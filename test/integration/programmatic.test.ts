@@ -26,21 +26,32 @@ const tempDir = () => {
 };
 
 describe('programmatic start', () => {
-  it('instruments what is loaded after start() and exports on shutdown()', async () => {
-    receiver.reset();
-    const result = await runFixture({
-      script: fixture('programmatic.cjs'),
-      env: { OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url, OTEL_BSP_SCHEDULE_DELAY: '60000' },
-    });
-    expect(result.code, result.stderr).toBe(0);
-    expect(result.stdout).toContain('second start is the same handle: true');
-    expect(result.stderr).toBe('');
-    const spans = receiver.spans();
-    const server = findSpan(spans, { kind: 'SERVER', attributes: { 'http.route': '/orders/:id' } });
-    expect(server?.resource['service.name']).toBe('programmatic');
-    const custom = findSpan(spans, { name: 'load order' });
-    expect(custom?.traceId).toBe(server?.traceId);
-  });
+  // Protobuf spans are encoded as they end; JSON ones go through the SDK's batch processor.
+  it.each(['http/protobuf', 'http/json'])(
+    'instruments what is loaded after start() and exports on shutdown() (%s)',
+    async (protocol) => {
+      receiver.reset();
+      const result = await runFixture({
+        script: fixture('programmatic.cjs'),
+        env: {
+          OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
+          OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: protocol,
+          OTEL_BSP_SCHEDULE_DELAY: '60000',
+        },
+      });
+      expect(result.code, result.stderr).toBe(0);
+      expect(result.stdout).toContain('second start is the same handle: true');
+      expect(result.stderr).toBe('');
+      const spans = receiver.spans();
+      const server = findSpan(spans, { kind: 'SERVER', attributes: { 'http.route': '/orders/:id' } });
+      expect(server?.resource['service.name']).toBe('programmatic');
+      const custom = findSpan(spans, { name: 'load order' });
+      expect(custom?.traceId).toBe(server?.traceId);
+      const contentType = protocol === 'http/json' ? 'application/json' : 'application/x-protobuf';
+      const traceRequests = receiver.requests.filter((request) => request.path === '/v1/traces');
+      expect(traceRequests.map((request) => request.contentType)).toEqual([contentType]);
+    },
+  );
 
   it('warns when an instrumented package was loaded before start()', async () => {
     const result = await runFixture({

@@ -30,7 +30,11 @@ function record(
 }
 
 const upstream = (spans: ReadableSpan[]) => Buffer.from(ProtobufTraceSerializer.serializeRequest(spans)!);
-const ours = (spans: ReadableSpan[]) => Buffer.from(serializeTraceRequest(spans));
+// Viewed, not copied: the reuse check below must see the very bytes the exporter would send.
+function ours(spans: ReadableSpan[]): Buffer {
+  const body = serializeTraceRequest(spans);
+  return Buffer.from(body.buffer, body.byteOffset, body.byteLength);
+}
 
 describe('serializeTraceRequest', () => {
   it('matches the upstream serializer on spans with every attribute type, events, links and status', () => {
@@ -141,5 +145,20 @@ describe('serializeTraceRequest', () => {
 
   it('encodes an empty batch as an empty request', () => {
     expect(ours([]).length).toBe(0);
+  });
+
+  it('groups spans of interleaved resources and scopes as upstream does', () => {
+    const a = record((provider) => {
+      provider.getTracer('scope-1').startSpan('a1').end();
+      provider.getTracer('scope-2', '2.0.0').startSpan('a2').end();
+    });
+    const b = record(
+      (provider) => {
+        provider.getTracer('scope-1').startSpan('b1').end();
+      },
+      { 'service.name': 'other' },
+    );
+    const interleaved = [a[0]!, b[0]!, a[1]!, a[0]!];
+    expect(ours(interleaved).equals(upstream(interleaved))).toBe(true);
   });
 });
