@@ -14,7 +14,6 @@ import {
   context,
   type Histogram,
   propagation,
-  ROOT_CONTEXT,
   type Span,
   SpanKind,
   SpanStatusCode,
@@ -27,6 +26,7 @@ import {
   type InstrumentationConfig,
   InstrumentationNodeModuleDefinition,
 } from '@opentelemetry/instrumentation';
+import { PresetContext } from './preset-context.js';
 import { SeriesAttributes } from './series-attributes.js';
 import { recordFailure } from './spans.js';
 import { VERSION } from './version.js';
@@ -262,7 +262,7 @@ export class HttpServerInstrumentation extends InstrumentationBase<HttpServerIns
     const client = clientAddress(request);
     if (client) attributes['client.address'] = client;
 
-    const parent = propagation.extract(ROOT_CONTEXT, request.headers);
+    const parent = propagation.extract(PresetContext.ROOT, request.headers);
     const span = this.tracer.startSpan(
       method === '_OTHER' ? 'HTTP' : method,
       { kind: SpanKind.SERVER, attributes },

@@ -3,7 +3,6 @@
 // shutdown path. No NodeSDK: composing the pieces directly keeps start-up to what the config asks for
 // and leaves env parsing in one place.
 import { context, metrics, propagation, trace } from '@opentelemetry/api';
-import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { setGlobalErrorHandler } from '@opentelemetry/core';
 import type { Instrumentation } from '@opentelemetry/instrumentation';
 import { appContext } from './app-context.js';
@@ -14,6 +13,7 @@ import { type InstrumentationSpec, selectInstrumentations } from './instrumentat
 import { log } from './logging.js';
 import { createMeterProvider, registerProcessMetrics } from './metrics.js';
 import { ExportDeadline, isExportFailure } from './otlp-http.js';
+import { PresetContextManager } from './preset-context.js';
 import { buildResource, resolveServiceName } from './resource.js';
 import { installShutdownHandlers, withTimeout } from './shutdown.js';
 import { withSummedCounters } from './summed-counters.js';
@@ -57,7 +57,7 @@ export function startSdk(config: PresetConfig, options: SdkOptions): RunningSdk 
     if (isExportFailure(error)) log.debug(String(error));
     else log.warn('telemetry error:', error);
   });
-  context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
+  context.setGlobalContextManager(new PresetContextManager().enable());
   propagation.setGlobalPropagator(createPropagator(config));
   const deadline = new ExportDeadline();
   const { tracerProvider, exporter: spanExporter } = createTracing(config, resource, deadline);
