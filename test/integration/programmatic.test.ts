@@ -87,19 +87,22 @@ describe('start-up diagnostics', () => {
 });
 
 describe('bundle code cache', () => {
+  /** A preloaded app that exits with code 3, its temp dir (and so its cache dir) under `tmp`. */
+  const runWithTmpdir = (tmp: string) =>
+    runFixture({
+      script: fixture('exit-code.cjs'),
+      nodeOptions: ['--require', '@otel-preset/node/register'],
+      env: {
+        TMPDIR: tmp,
+        OTEL_SERVICE_NAME: 'cache',
+        OTEL_TRACES_EXPORTER: 'none',
+        OTEL_METRICS_EXPORTER: 'none',
+      },
+    });
+
   it('is written per user on first start, reused, and a corrupt cache is replaced without harm', async () => {
     const tmp = tempDir();
-    const run = () =>
-      runFixture({
-        script: fixture('exit-code.cjs'),
-        nodeOptions: ['--require', '@otel-preset/node/register'],
-        env: {
-          TMPDIR: tmp,
-          OTEL_SERVICE_NAME: 'cache',
-          OTEL_TRACES_EXPORTER: 'none',
-          OTEL_METRICS_EXPORTER: 'none',
-        },
-      });
+    const run = () => runWithTmpdir(tmp);
     expect((await run()).code).toBe(3);
     const [dir] = readdirSync(tmp).filter((name) => name.startsWith('otel-preset-'));
     expect(dir).toBeDefined();
@@ -127,16 +130,7 @@ describe('bundle code cache', () => {
     age('fedcba9876543210fedcba9876543210.v8cache', new Date()); // another install, in use
     age('fedcba9876543210fedcba9876543210.v8cache.4242', new Date(Date.now() - 5 * 60 * 1000));
     age('fedcba9876543210fedcba9876543210.v8cache.4343', new Date()); // a write in progress
-    const result = await runFixture({
-      script: fixture('exit-code.cjs'),
-      nodeOptions: ['--require', '@otel-preset/node/register'],
-      env: {
-        TMPDIR: tmp,
-        OTEL_SERVICE_NAME: 'cache',
-        OTEL_TRACES_EXPORTER: 'none',
-        OTEL_METRICS_EXPORTER: 'none',
-      },
-    });
+    const result = await runWithTmpdir(tmp);
     expect(result.code).toBe(3);
     const left = readdirSync(cacheDir).sort();
     expect(left).toHaveLength(3);
