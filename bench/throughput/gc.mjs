@@ -27,32 +27,26 @@ const { values } = parseArgs({
 const extraEnv = envFromPairs(values.env);
 
 // --trace-gc-nvp prints one line of name=value pairs per GC; `gc=s` is a scavenge, `gc=mc` a full GC.
-let pending = '';
 let measuring = false;
 const gcs = [];
-const onStdout = (chunk) => {
-  pending += chunk;
-  const lines = pending.split('\n');
-  pending = lines.pop();
-  for (const line of lines) {
-    const kind = / gc=(\S+)/.exec(line)?.[1];
-    if (!kind) continue;
-    const fields = Object.fromEntries(
-      line
-        .split(/\s+/)
-        .filter((pair) => pair.includes('='))
-        .map((pair) => pair.split('=')),
-    );
-    gcs.push({
-      measured: measuring,
-      kind,
-      atMs: Number(/(\d+) ms: /.exec(line)?.[1]),
-      pauseMs: Number(fields.pause),
-      survived: Number(fields.new_space_survived ?? 0),
-      promoted: Number(fields.promoted ?? 0),
-      capacity: Number(fields.new_space_capacity ?? 0),
-    });
-  }
+const onStdoutLine = (line) => {
+  const kind = / gc=(\S+)/.exec(line)?.[1];
+  if (!kind) return;
+  const fields = Object.fromEntries(
+    line
+      .split(/\s+/)
+      .filter((pair) => pair.includes('='))
+      .map((pair) => pair.split('=')),
+  );
+  gcs.push({
+    measured: measuring,
+    kind,
+    atMs: Number(/(\d+) ms: /.exec(line)?.[1]),
+    pauseMs: Number(fields.pause),
+    survived: Number(fields.new_space_survived ?? 0),
+    promoted: Number(fields.promoted ?? 0),
+    capacity: Number(fields.new_space_capacity ?? 0),
+  });
 };
 const { requests } = await profileVariant(
   values.variant,
@@ -61,7 +55,7 @@ const { requests } = await profileVariant(
   extraEnv,
   {
     nodeArgs: [...values['node-arg'], '--trace-gc-nvp'],
-    onStdout,
+    onStdoutLine,
     before: () => {
       measuring = true;
     },

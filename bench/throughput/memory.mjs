@@ -22,29 +22,23 @@ const { values } = parseArgs({
 });
 
 const probe = fileURLToPath(new URL('./memory-probe.mjs', import.meta.url));
-let pending = '';
 let phase = 'warm-up';
-const onStdout = (chunk) => {
-  pending += chunk;
-  const lines = pending.split('\n');
-  pending = lines.pop();
-  for (const line of lines) {
-    if (!line.startsWith('memory ')) continue;
-    const fields = Object.fromEntries(
-      line
-        .slice('memory '.length)
-        .split(' ')
-        .map((pair) => pair.split('=')),
-    );
-    console.log(
-      `${String(fields.t).padStart(6)} ms  ${phase.padEnd(8)}  rss ${fields.rss.padStart(6)}  old ${fields.old.padStart(6)}  new ${fields.new.padStart(11)}  code ${fields.code.padStart(4)}  large ${fields.large.padStart(4)}  external ${fields.external.padStart(5)}`,
-    );
-  }
+const onStdoutLine = (line) => {
+  if (!line.startsWith('memory ')) return;
+  const fields = Object.fromEntries(
+    line
+      .slice('memory '.length)
+      .split(' ')
+      .map((pair) => pair.split('=')),
+  );
+  console.log(
+    `${String(fields.t).padStart(6)} ms  ${phase.padEnd(8)}  rss ${fields.rss.padStart(6)}  old ${fields.old.padStart(6)}  new ${fields.new.padStart(11)}  code ${fields.code.padStart(4)}  large ${fields.large.padStart(4)}  external ${fields.external.padStart(5)}`,
+  );
 };
 console.log(`${values.variant} /${values.route}, MiB:`);
 await profileVariant(values.variant, values.route, Number(values.duration) * 1000, envFromPairs(values.env), {
   nodeArgs: [...values['node-arg'], '--import', probe],
-  onStdout,
+  onStdoutLine,
   before: () => {
     phase = 'measured';
   },

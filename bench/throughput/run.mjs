@@ -285,7 +285,7 @@ export async function profileVariant(name, route, durationMs, extraEnv = {}, hoo
     { ...variant, imports: variant.imports() },
     { ...childEnv(services), ...extraEnv },
     hooks.nodeArgs ?? ['--cpu-prof', '--cpu-prof-dir', dir],
-    hooks.onStdout,
+    hooks.onStdoutLine,
   );
   try {
     const url = `http://127.0.0.1:${await server.port}/${route}`;

@@ -74,14 +74,15 @@ export function envFromPairs(pairs) {
   );
 }
 
-/** `onStdout` sees everything the server prints, e.g. V8's GC trace (startServer keeps only a tail). */
-export function startServer(variant, env, nodeArgs = [], onStdout = undefined) {
+/** `onStdoutLine` sees every line the server prints, e.g. V8's GC trace (startServer keeps only a tail). */
+export function startServer(variant, env, nodeArgs = [], onStdoutLine = undefined) {
   const args = [...nodeArgs, ...variant.imports.flatMap((i) => ['--import', i]), APP];
   const child = spawn(process.execPath, args, {
     env,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
+  let partialLine = '';
   const keep = (chunk) => {
     output = (output + chunk).slice(-8192);
   };
@@ -92,7 +93,11 @@ export function startServer(variant, env, nodeArgs = [], onStdout = undefined) {
       START_TIMEOUT_MS,
     );
     child.stdout.on('data', (chunk) => {
-      onStdout?.(chunk);
+      if (onStdoutLine) {
+        const lines = (partialLine + chunk).split('\n');
+        partialLine = lines.pop();
+        for (const line of lines) onStdoutLine(line);
+      }
       keep(chunk);
       const match = /listening (\d+)/.exec(output);
       if (match) {
