@@ -20,6 +20,8 @@ class CollectOnDemand extends MetricReader {
 
 const spans = new InMemorySpanExporter();
 const reader = new CollectOnDemand();
+const bullmqConfig = { contextPropagation: 'link', backlogTimeoutMs: 300 } as const;
+const instrumentation = new BullMQInstrumentation(bullmqConfig);
 let sdk: NodeSDK;
 let bullmq: typeof BullMQ;
 let connection: { host: string; port: number };
@@ -45,7 +47,7 @@ beforeAll(() => {
     spanProcessors: [new SimpleSpanProcessor({ exporter: spans })],
     metricReaders: [reader],
     instrumentations: [
-      new BullMQInstrumentation({ contextPropagation: 'link', backlogTimeoutMs: 300 }),
+      instrumentation,
       // Off-parent spans on, so an unsuppressed backlog poll would show up as a root ioredis span.
       new IORedisInstrumentation({ requireParentSpan: false }),
     ],
@@ -85,6 +87,40 @@ describe('BullMQInstrumentation in a plain NodeSDK', () => {
     expect(process.parentSpanContext).toBeUndefined();
     expect(process.spanContext().traceId).not.toBe(send.spanContext().traceId);
     expect(process.links.map((link) => link.context.spanId)).toEqual([send.spanContext().spanId]);
+  });
+
+  it("leaves BullMQ's own Redis commands out of the send span unless redisSpans asks for them", async () => {
+    const queue = new bullmq.Queue('standalone-redis', { connection, prefix });
+    await queue.waitUntilReady();
+    const tracer = trace.getTracer('test');
+    await tracer.startActiveSpan('quiet request', async (span) => {
+      await queue.add('quiet', {});
+      span.end();
+    });
+    instrumentation.setConfig({ ...bullmqConfig, redisSpans: true });
+    try {
+      await tracer.startActiveSpan('loud request', async (span) => {
+        await queue.add('loud', {});
+        span.end();
+      });
+    } finally {
+      instrumentation.setConfig(bullmqConfig);
+    }
+    await queue.close();
+
+    const send = (job: string) =>
+      spans
+        .getFinishedSpans()
+        .find(
+          (span) => span.name === 'send standalone-redis' && span.attributes['bullmq.job.name'] === job,
+        ) as ReadableSpan;
+    const redisChildren = (parent: ReadableSpan) =>
+      ioredisSpans().filter((span) => span.parentSpanContext?.spanId === parent.spanContext().spanId);
+    expect(send('quiet')).toBeDefined();
+    expect(send('loud')).toBeDefined();
+    expect(redisChildren(send('quiet'))).toEqual([]);
+    // The script that adds the job, which the default leaves out.
+    expect(redisChildren(send('loud')).map((span) => span.name)).toContain('evalsha');
   });
 
   it('polls the backlog in one round trip per queue, without tracing its own Redis calls', async () => {

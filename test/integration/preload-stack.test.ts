@@ -4,7 +4,7 @@
 //
 //   GET /users/:id                    SERVER  @otel-preset/instrumentation-http-server
 //   ├─ SELECT otel_preset_test        CLIENT  @otel-preset/instrumentation-pg
-//   └─ incr                           CLIENT  @opentelemetry/instrumentation-ioredis
+//   └─ incr                           CLIENT  @otel-preset/instrumentation-ioredis
 //
 // Express names the route on the server span but adds no layer spans, and the pool checkout adds no
 // pg-pool.connect span, unless OTEL_PRESET_EXPRESS_HANDLER_SPANS / OTEL_PRESET_PG_CONNECT_SPANS say so.

@@ -57,7 +57,7 @@ export async function requestApp(app: Fixture, path: string): Promise<Response> 
 /** The instrumentation scope a library's spans carry (server spans are the preset's own). */
 export function scopeOf(lib: string): string {
   if (lib === 'http') return '@otel-preset/instrumentation-http-server';
-  if (lib === 'pg') return '@otel-preset/instrumentation-pg';
+  if (lib === 'pg' || lib === 'ioredis') return `@otel-preset/instrumentation-${lib}`;
   return `@opentelemetry/instrumentation-${lib}`;
 }
 

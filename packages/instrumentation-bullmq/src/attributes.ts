@@ -15,19 +15,35 @@ import {
 
 export type OperationType = 'send' | 'create' | 'process';
 
-/** The attributes every span and metric point of one operation on one queue shares. */
+// Frozen attribute sets, one per series. The metric calls on every add and every job attempt reuse
+// them instead of building a fresh object the metrics SDK must sort and serialize again to find its
+// series (the preset's bundled SDK hashes a frozen object once). Queue and job names are bounded in
+// practice; the limit only guards memory against an app that names jobs after ids.
+const SERIES_LIMIT = 2000;
+const series = new Map<string, Readonly<Attributes>>();
+
+/** The attributes every span and metric point of one operation on one queue shares. Frozen: copy to add to it. */
 export function operationAttributes(
   operation: OperationType,
   queueName: string | undefined,
   jobName?: string,
-): Attributes {
-  const attributes: Attributes = {
-    [ATTR_MESSAGING_SYSTEM]: MESSAGING_SYSTEM_BULLMQ,
-    [ATTR_MESSAGING_OPERATION_TYPE]: operation,
-    [ATTR_MESSAGING_OPERATION_NAME]: operation,
-  };
-  if (queueName) attributes[ATTR_MESSAGING_DESTINATION_NAME] = queueName;
-  if (typeof jobName === 'string') attributes[ATTR_BULLMQ_JOB_NAME] = jobName;
+): Readonly<Attributes> {
+  // The queue name's length keeps the key unambiguous whatever characters the names hold.
+  const queue = queueName ?? '';
+  const key = `${operation}|${queue.length}|${queue}${typeof jobName === 'string' ? `|${jobName}` : ''}`;
+  let attributes = series.get(key);
+  if (attributes === undefined) {
+    const fresh: Attributes = {
+      [ATTR_MESSAGING_SYSTEM]: MESSAGING_SYSTEM_BULLMQ,
+      [ATTR_MESSAGING_OPERATION_TYPE]: operation,
+      [ATTR_MESSAGING_OPERATION_NAME]: operation,
+    };
+    if (queueName) fresh[ATTR_MESSAGING_DESTINATION_NAME] = queueName;
+    if (typeof jobName === 'string') fresh[ATTR_BULLMQ_JOB_NAME] = jobName;
+    if (series.size >= SERIES_LIMIT) series.clear();
+    attributes = Object.freeze(fresh);
+    series.set(key, attributes);
+  }
   return attributes;
 }
 
@@ -36,7 +52,7 @@ export function queueAttributes(queueName: string): Attributes {
   return { [ATTR_MESSAGING_SYSTEM]: MESSAGING_SYSTEM_BULLMQ, [ATTR_MESSAGING_DESTINATION_NAME]: queueName };
 }
 
-export function withErrorType(attributes: Attributes, error: unknown): Attributes {
+export function withErrorType(attributes: Readonly<Attributes>, error: unknown): Readonly<Attributes> {
   return error === undefined ? attributes : { ...attributes, [ATTR_ERROR_TYPE]: errorType(error) };
 }
 

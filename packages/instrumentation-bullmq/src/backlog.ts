@@ -6,7 +6,6 @@
 import {
   type BatchObservableResult,
   context,
-  createContextKey,
   type DiagLogger,
   type Meter,
   type ObservableGauge,
@@ -20,11 +19,7 @@ import {
   METRIC_BULLMQ_QUEUE_JOBS,
   METRIC_BULLMQ_QUEUE_OLDEST_WAITING_JOB_AGE,
 } from './semconv.js';
-
-// @opentelemetry/core's suppressTracing() sets this key (createContextKey is Symbol.for, so the key is
-// shared); recreating it spares a runtime dependency. The SDK's tracer returns non-recording spans
-// under it, so the ioredis instrumentation records nothing for our polls.
-const SUPPRESS_TRACING_KEY = createContextKey('OpenTelemetry SDK Context Key SUPPRESS_TRACING');
+import { suppressTracing } from './suppress.js';
 
 // A few instances per queue are plenty to find one that is still open.
 const MAX_SOURCES_PER_QUEUE = 4;
@@ -128,8 +123,9 @@ export class QueueRegistry {
       entry = { queueName: queue.name, sources: [] };
       this.entries.set(key, entry);
     }
+    // Called on every add: the common case, a queue already tracked, allocates nothing.
+    for (const ref of entry.sources) if (ref.deref() === queue) return;
     const live = entry.sources.filter((ref) => ref.deref() !== undefined);
-    if (live.some((ref) => ref.deref() === queue)) return;
     if (live.length < MAX_SOURCES_PER_QUEUE) live.push(new WeakRef(queue));
     entry.sources = live;
   }
@@ -145,7 +141,7 @@ export class QueueRegistry {
       }
       // Two readers collecting at once share one round trip.
       entry.inFlight ??= context
-        .with(ROOT_CONTEXT.setValue(SUPPRESS_TRACING_KEY, true), () => readBacklog(source, diag))
+        .with(suppressTracing(ROOT_CONTEXT), () => readBacklog(source, diag))
         .finally(() => {
           entry.inFlight = undefined;
         });

@@ -50,7 +50,7 @@ export class Attempt {
   readonly context: Context;
   private readonly span: Span;
   private readonly started = performance.now();
-  private readonly metricAttributes: Attributes;
+  private readonly metricAttributes: Readonly<Attributes>;
   private failure: unknown;
   private settled = false;
 

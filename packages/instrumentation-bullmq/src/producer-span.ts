@@ -50,8 +50,17 @@ function setMessageId(span: Span, job: JobLike | undefined): void {
   }
 }
 
-function messageAttributes(rt: Runtime, job: SingleJob): Attributes {
-  const attributes: Attributes = { [ATTR_BULLMQ_JOB_NAME]: job.name, [ATTR_SENTRY_OP]: SENTRY_OP_PUBLISH };
+/** A span's attributes for `operation` on `queueName`, plus those of the one job it enqueues. */
+function spanAttributes(
+  rt: Runtime,
+  operation: 'send' | 'create',
+  queueName: string | undefined,
+  job: SingleJob | undefined,
+): Attributes {
+  const attributes: Attributes = { ...operationAttributes(operation, queueName) };
+  if (!job) return attributes;
+  attributes[ATTR_BULLMQ_JOB_NAME] = job.name;
+  attributes[ATTR_SENTRY_OP] = SENTRY_OP_PUBLISH;
   if (rt.settings.messageBodySize) {
     const size = bodySize(job.data);
     if (size !== undefined) attributes[ATTR_MESSAGING_MESSAGE_BODY_SIZE] = size;
@@ -71,7 +80,7 @@ export class CreateOperation {
       `create ${queueName}`,
       {
         kind: SpanKind.PRODUCER,
-        attributes: { ...operationAttributes('create', queueName), ...messageAttributes(rt, job) },
+        attributes: spanAttributes(rt, 'create', queueName, job),
       },
       parent,
     );
@@ -101,8 +110,7 @@ export class SendOperation {
     private readonly queueName: string | undefined,
     options: { single?: SingleJob; batchCount?: number },
   ) {
-    const attributes = operationAttributes('send', queueName);
-    if (options.single) Object.assign(attributes, messageAttributes(rt, options.single));
+    const attributes = spanAttributes(rt, 'send', queueName, options.single);
     if (options.batchCount !== undefined) attributes[ATTR_MESSAGING_BATCH_MESSAGE_COUNT] = options.batchCount;
     const parent = context.active();
     this.span = rt.tracer.startSpan(

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // Wrappers for the calls that enqueue: Queue.add, Queue.addBulk, Queue.upsertJobScheduler,
 // FlowProducer.add and FlowProducer.addBulk (whose per-job work happens in FlowProducer.addNode).
-import { context, createContextKey } from '@opentelemetry/api';
+import { type Context, context, createContextKey } from '@opentelemetry/api';
 import type {
   AnyFunction,
   BulkJobLike,
@@ -15,11 +15,21 @@ import type {
 import { type CreateOperation, SendOperation } from './producer-span.js';
 import { withContextMetadata } from './propagation.js';
 import { callObserved, guard, type Runtime } from './runtime.js';
+import { suppressTracing } from './suppress.js';
 
 // Set while a flow is being added, so the recursive addNode calls know whose `send` span they belong to.
 const FLOW_SEND_KEY = createContextKey('@otel-preset/instrumentation-bullmq flow send');
 
 type Wrapper = (original: AnyFunction) => AnyFunction;
+
+/**
+ * The context BullMQ's own work for a call runs in. Its Redis commands (a Lua script per add) get no
+ * spans of their own unless `redisSpans` asks for them: the `send` span already times the round trip,
+ * and a child per script, without its arguments, would say nothing more at the cost of a span.
+ */
+function callContext(rt: Runtime, ctx: Context): Context {
+  return rt.settings.redisSpans ? ctx : suppressTracing(ctx);
+}
 
 export function wrapQueueAdd(rt: Runtime): Wrapper {
   return (original) =>
@@ -34,7 +44,7 @@ export function wrapQueueAdd(rt: Runtime): Wrapper {
       if (!send) return original.apply(this, args);
       return callObserved(
         rt.diag,
-        send.context,
+        callContext(rt, send.context),
         () => original.apply(this, args),
         (error, job) => send.end(error, job as JobLike | undefined),
       );
@@ -62,7 +72,7 @@ export function wrapQueueAddBulk(rt: Runtime): Wrapper {
       const { send, creates } = started;
       return callObserved(
         rt.diag,
-        send.context,
+        callContext(rt, send.context),
         () => original.apply(this, args),
         (error, jobs) => {
           creates.forEach((create, index) => {
@@ -92,7 +102,7 @@ export function wrapQueueUpsertJobScheduler(rt: Runtime): Wrapper {
       if (!send) return original.apply(this, args);
       return callObserved(
         rt.diag,
-        send.context,
+        callContext(rt, send.context),
         () => original.apply(this, args),
         (error, job) => send.end(error, job as JobLike | undefined),
       );
@@ -117,7 +127,7 @@ function wrapFlowCall(
       if (!send) return original.apply(this, args);
       return callObserved(
         rt.diag,
-        send.context.setValue(FLOW_SEND_KEY, send),
+        callContext(rt, send.context.setValue(FLOW_SEND_KEY, send)),
         () => original.apply(this, args),
         (error, tree) => send.end(error, (tree as JobNodeLike | undefined)?.job),
       );

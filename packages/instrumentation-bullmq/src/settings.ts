@@ -16,6 +16,7 @@ export interface Settings {
   queueBacklogMetrics: boolean;
   backlogTimeoutMs: number;
   messageBodySize: boolean;
+  redisSpans: boolean;
 }
 
 // The preset installs its logger under this key; using it keeps the warning in the preset's one-line
@@ -62,5 +63,6 @@ export function resolveSettings(
         ? timeout
         : DEFAULT_BACKLOG_TIMEOUT_MS,
     messageBodySize: config.messageBodySize !== false,
+    redisSpans: config.redisSpans === true,
   };
 }

@@ -21,4 +21,10 @@ export interface BullMQInstrumentationConfig extends InstrumentationConfig {
   backlogTimeoutMs?: number;
   /** Record `messaging.message.body.size` (bytes of the JSON-serialized job data). Default true. */
   messageBodySize?: boolean;
+  /**
+   * Trace the Redis commands BullMQ sends while adding jobs (its Lua scripts) as children of the `send`
+   * span. Default false: the `send` span times the call, and the Redis instrumentation records nothing
+   * inside it.
+   */
+  redisSpans?: boolean;
 }

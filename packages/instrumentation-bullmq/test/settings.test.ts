@@ -20,13 +20,15 @@ function captureWarnings(): string[] {
 afterEach(() => diag.disable());
 
 describe('resolveSettings', () => {
-  it('defaults to parent, backlog metrics on, a 1 s poll bound and body sizes', () => {
+  it('defaults to parent, backlog metrics on, a 1 s poll bound, body sizes and no Redis spans', () => {
     expect(resolveSettings({}, {})).toEqual({
       contextPropagation: 'parent',
       queueBacklogMetrics: true,
       backlogTimeoutMs: 1000,
       messageBodySize: true,
+      redisSpans: false,
     });
+    expect(resolveSettings({ redisSpans: true }, {}).redisSpans).toBe(true);
   });
 
   it(`reads ${ENV_CONTEXT} case-insensitively, and the config option wins over it`, () => {

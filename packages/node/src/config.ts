@@ -58,6 +58,7 @@ export interface PresetConfig {
   http: { ignoreIncomingPaths: string[] };
   express: { middlewareSpans: boolean; handlerSpans: boolean };
   pg: { connectSpans: boolean };
+  bullmq: { redisSpans: boolean };
   privacy: { captureUrlQuery: boolean; captureDbParameters: boolean };
 }
 
@@ -274,6 +275,7 @@ export function resolveConfig({ env, instrumentationNames, overrides = {} }: Con
       handlerSpans: reader.bool(`${PRESET_PREFIX}EXPRESS_HANDLER_SPANS`, false),
     },
     pg: { connectSpans: reader.bool(`${PRESET_PREFIX}PG_CONNECT_SPANS`, false) },
+    bullmq: { redisSpans: reader.bool(`${PRESET_PREFIX}BULLMQ_REDIS_SPANS`, false) },
     privacy: {
       captureUrlQuery: reader.bool(`${PRESET_PREFIX}CAPTURE_URL_QUERY`, false),
       captureDbParameters: reader.bool(`${PRESET_PREFIX}CAPTURE_DB_PARAMETERS`, false),

@@ -5,6 +5,7 @@ import type { Instrumentation } from '@opentelemetry/instrumentation';
 import type { PresetConfig } from './config.js';
 import { ExpressRouteInstrumentation } from './express-routes.js';
 import { HttpServerInstrumentation } from './http-server.js';
+import { IORedisInstrumentation } from './ioredis.js';
 import { log } from './logging.js';
 import { EXPORTER_USER_AGENT } from './otlp-http.js';
 import { PgInstrumentation } from './pg.js';
@@ -99,24 +100,7 @@ const bundled: InstrumentationSpec[] = [
     name: 'ioredis',
     defaultOn: true,
     packages: ['ioredis'],
-    create: (config) => {
-      const { IORedisInstrumentation } =
-        require('@opentelemetry/instrumentation-ioredis') as typeof import('@opentelemetry/instrumentation-ioredis');
-      const capture = config.privacy.captureDbParameters;
-      return new IORedisInstrumentation({
-        requireParentSpan: true,
-        // Keys and values often hold user data; the command name is what dashboards group by. The
-        // instrumentation calls this unguarded on the app's call path, so it must not throw.
-        dbStatementSerializer: (command, args) => {
-          if (!capture) return command;
-          try {
-            return [command, ...args.map(String)].join(' ');
-          } catch {
-            return command;
-          }
-        },
-      });
-    },
+    create: (config) => new IORedisInstrumentation({ captureArguments: config.privacy.captureDbParameters }),
   },
   {
     name: 'genai',
@@ -134,10 +118,10 @@ const bundled: InstrumentationSpec[] = [
     defaultOn: true,
     packages: ['bullmq'],
     requireOnly: ['bullmq'],
-    create: () => {
+    create: (config) => {
       const { BullMQInstrumentation } =
         require('@otel-preset/instrumentation-bullmq') as typeof import('@otel-preset/instrumentation-bullmq');
-      return new BullMQInstrumentation();
+      return new BullMQInstrumentation({ redisSpans: config.bullmq.redisSpans });
     },
   },
   {

@@ -30,6 +30,7 @@ describe('defaults', () => {
     // Spans that repeat the server span or time an instant pool checkout are off.
     expect(config.express).toEqual({ middlewareSpans: false, handlerSpans: false });
     expect(config.pg).toEqual({ connectSpans: false });
+    expect(config.bullmq).toEqual({ redisSpans: false });
     expect(Object.isFrozen(config.traces)).toBe(true);
   });
 });
@@ -116,15 +117,17 @@ describe('valid settings', () => {
     expect(config.metrics).toMatchObject({ enabled: false, console: true });
   });
 
-  it('turns Express layer spans and pg connect spans back on', () => {
+  it('turns Express layer spans, pg connect spans and BullMQ Redis spans back on', () => {
     const { config, warnings } = resolve({
       OTEL_PRESET_EXPRESS_MIDDLEWARE_SPANS: 'true',
       OTEL_PRESET_EXPRESS_HANDLER_SPANS: 'true',
       OTEL_PRESET_PG_CONNECT_SPANS: 'true',
+      OTEL_PRESET_BULLMQ_REDIS_SPANS: 'true',
     });
     expect(warnings).toEqual([]);
     expect(config.express).toEqual({ middlewareSpans: true, handlerSpans: true });
     expect(config.pg).toEqual({ connectSpans: true });
+    expect(config.bullmq).toEqual({ redisSpans: true });
   });
 
   it('clamps the metric export timeout to the interval', () => {
