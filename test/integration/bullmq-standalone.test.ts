@@ -93,6 +93,8 @@ describe('BullMQInstrumentation in a plain NodeSDK', () => {
     const queue = new bullmq.Queue('standalone-redis', { connection, prefix });
     await queue.waitUntilReady();
     const tracer = trace.getTracer('test');
+    // BullMQ emits `waiting` from inside add: the app's listener must still be traced.
+    queue.on('waiting', () => tracer.startSpan('waiting listener').end());
     await tracer.startActiveSpan('quiet request', async (span) => {
       await queue.add('quiet', {});
       span.end();
@@ -119,6 +121,11 @@ describe('BullMQInstrumentation in a plain NodeSDK', () => {
     expect(send('quiet')).toBeDefined();
     expect(send('loud')).toBeDefined();
     expect(redisChildren(send('quiet'))).toEqual([]);
+    const listener = spans.getFinishedSpans().filter((span) => span.name === 'waiting listener');
+    expect(listener.map((span) => span.parentSpanContext?.spanId)).toEqual([
+      send('quiet').spanContext().spanId,
+      send('loud').spanContext().spanId,
+    ]);
     // The script that adds the job, which the default leaves out.
     expect(redisChildren(send('loud')).map((span) => span.name)).toContain('evalsha');
   });

@@ -24,6 +24,7 @@ import {
   wrapFlowProducerAddNode,
   wrapQueueAdd,
   wrapQueueAddBulk,
+  wrapQueueEmit,
   wrapQueueUpsertJobScheduler,
 } from './producer.js';
 import { guard, type Runtime } from './runtime.js';
@@ -137,6 +138,7 @@ export class BullMQInstrumentation extends InstrumentationBase<BullMQInstrumenta
       [queue, 'addBulk', wrapQueueAddBulk(rt)],
       [queue, 'upsertJobScheduler', wrapQueueUpsertJobScheduler(rt)],
       [queue, 'waitUntilReady', wrapTracking(rt)],
+      [queue, 'emit', wrapQueueEmit()],
       [flow, 'add', wrapFlowProducerAdd(rt)],
       [flow, 'addBulk', wrapFlowProducerAddBulk(rt)],
       [flow, 'addNode', wrapFlowProducerAddNode(rt)],

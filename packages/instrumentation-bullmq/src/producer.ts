@@ -15,7 +15,7 @@ import type {
 import { type CreateOperation, SendOperation } from './producer-span.js';
 import { withContextMetadata } from './propagation.js';
 import { callObserved, guard, type Runtime } from './runtime.js';
-import { suppressTracing } from './suppress.js';
+import { suppressTracing, unsuppressedContext } from './suppress.js';
 
 // Set while a flow is being added, so the recursive addNode calls know whose `send` span they belong to.
 const FLOW_SEND_KEY = createContextKey('@otel-preset/instrumentation-bullmq flow send');
@@ -29,6 +29,15 @@ type Wrapper = (original: AnyFunction) => AnyFunction;
  */
 function callContext(rt: Runtime, ctx: Context): Context {
   return rt.settings.redisSpans ? ctx : suppressTracing(ctx);
+}
+
+/** Queue events BullMQ emits from inside `add` (`waiting`) reach the app's listeners in the caller's context. */
+export function wrapQueueEmit(): Wrapper {
+  return (original) =>
+    function emit(this: unknown, ...args: unknown[]) {
+      const outer = unsuppressedContext();
+      return outer === undefined ? original.apply(this, args) : context.with(outer, original, this, ...args);
+    };
 }
 
 export function wrapQueueAdd(rt: Runtime): Wrapper {
