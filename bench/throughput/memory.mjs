@@ -24,6 +24,7 @@ const { values } = parseArgs({
 const probe = fileURLToPath(new URL('./memory-probe.mjs', import.meta.url));
 let phase = 'warm-up';
 const onStdoutLine = (line) => {
+  if (process.env.ECHO_ALL && !line.startsWith('memory ')) console.log('>', line);
   if (!line.startsWith('memory ')) return;
   const fields = Object.fromEntries(
     line

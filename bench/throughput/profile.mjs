@@ -5,7 +5,7 @@
 // drives young-generation growth, GC time and with them the RSS gap. With --survivors garbage freed by a
 // scavenge is left out: what remains was promoted or pretenured into the old generation (and freed by a
 // full GC, or is still alive), which is what costs full GCs. gc.mjs gives the totals per scavenge.
-//   node bench/throughput/profile.mjs [--variant otel-preset] [--route db] [--duration 8] [--top 40]
+//   node bench/throughput/profile.mjs [--variant otel-preset] [--route db] [--duration 8] [--warmup 2] [--top 40]
 //                                     [--env NAME=VALUE ...] [--node-arg=FLAG ...] [--allocations | --survivors]
 import './ts-hooks.mjs';
 import { existsSync, readFileSync } from 'node:fs';
@@ -22,6 +22,8 @@ const { values } = parseArgs({
     variant: { type: 'string', default: 'otel-preset' },
     route: { type: 'string', default: 'db' },
     duration: { type: 'string', default: '8' },
+    // Seconds of load before profiling starts; past the first seconds, what survives is the steady state.
+    warmup: { type: 'string', default: '2' },
     top: { type: 'string', default: '40' },
     // Extra settings for the server, e.g. --env OTEL_TRACES_EXPORTER=none, to see what a feature costs.
     env: { type: 'string', multiple: true, default: [] },
@@ -40,8 +42,10 @@ process.env.BENCH_PROFILE_DIR = await mkdtemp(join(tmpdir(), 'otel-preset-prof-'
 const { profileVariant } = await import('./run.mjs');
 const dir = process.env.BENCH_PROFILE_DIR;
 const heapFile = join(dir, 'allocations.heapprofile');
+const warmupMs = Number(values.warmup) * 1000;
 const hooks = values.allocations
   ? {
+      warmupMs,
       nodeArgs: [
         ...values['node-arg'],
         '--import',
@@ -53,7 +57,7 @@ const hooks = values.allocations
         for (let i = 0; i < 100 && !existsSync(heapFile); i++) await setTimeout(100);
       },
     }
-  : { nodeArgs: [...values['node-arg'], '--cpu-prof', '--cpu-prof-dir', dir] };
+  : { warmupMs, nodeArgs: [...values['node-arg'], '--cpu-prof', '--cpu-prof-dir', dir] };
 const { requests } = await profileVariant(
   values.variant,
   values.route,

@@ -289,7 +289,7 @@ export async function profileVariant(name, route, durationMs, extraEnv = {}, hoo
   );
   try {
     const url = `http://127.0.0.1:${await server.port}/${route}`;
-    await runLoad({ url, connections: 20, durationMs: 2000 });
+    await runLoad({ url, connections: 20, durationMs: hooks.warmupMs ?? 2000 });
     await hooks.before?.(server);
     const load = await runLoad({ url, connections: 20, durationMs });
     await hooks.after?.(server);

@@ -26,7 +26,7 @@ const tempDir = () => {
 };
 
 describe('programmatic start', () => {
-  // Protobuf spans are encoded as they end; JSON ones go through the SDK's batch processor.
+  // Each protocol has its own serializer: the preset's for protobuf, upstream's for JSON.
   it.each(['http/protobuf', 'http/json'])(
     'instruments what is loaded after start() and exports on shutdown() (%s)',
     async (protocol) => {
@@ -52,6 +52,29 @@ describe('programmatic start', () => {
       expect(traceRequests.map((request) => request.contentType)).toEqual([contentType]);
     },
   );
+
+  it("keeps the bundled SDK's span parts plain arrays and objects", async () => {
+    const result = await runFixture({
+      script: fixture('span-shape.cjs'),
+      env: { OTEL_TRACES_EXPORTER: 'none' },
+    });
+    expect(result.code, result.stderr).toBe(0);
+    const shape = JSON.parse(result.stdout);
+    expect(shape).toMatchObject({
+      attributes: { 'app.answer': 42, 'app.extra': 'x' },
+      attributesPlain: true,
+      status: { code: 0 },
+      statusPlain: true,
+      arrays: true,
+      events: ['checkpoint'],
+      links: [],
+      beforeEnd: { endTime: [0, 0], duration: [-1, -1] },
+    });
+    const [seconds, nanos] = shape.startTime;
+    expect(Math.abs(seconds * 1000 + nanos / 1e6 - Date.now())).toBeLessThan(60_000);
+    expect(shape.duration[0]).toBe(0);
+    expect(shape.duration[1]).toBeGreaterThanOrEqual(0);
+  });
 
   it('warns when an instrumented package was loaded before start()', async () => {
     const result = await runFixture({
