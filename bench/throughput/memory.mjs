@@ -4,7 +4,9 @@
 // from start-up on: RSS, V8's old and new space (used/committed), code, large objects and external
 // memory, in MiB. The RSS column of `npm run bench` is one point of this curve.
 //   node bench/throughput/memory.mjs [--variant otel-preset] [--route db] [--duration 20]
-//                                    [--env NAME=VALUE ...] [--node-arg=FLAG ...]
+//                                    [--env NAME=VALUE ...] [--node-arg=FLAG ...] [--echo]
+// --echo also prints the server's other output, e.g. V8's traces with
+// --node-arg=--trace-pretenuring-statistics (which allocation sites V8 decided to pretenure, and when).
 import './ts-hooks.mjs';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -18,14 +20,17 @@ const { values } = parseArgs({
     duration: { type: 'string', default: '20' },
     env: { type: 'string', multiple: true, default: [] },
     'node-arg': { type: 'string', multiple: true, default: [] },
+    echo: { type: 'boolean', default: false },
   },
 });
 
 const probe = fileURLToPath(new URL('./memory-probe.mjs', import.meta.url));
 let phase = 'warm-up';
 const onStdoutLine = (line) => {
-  if (process.env.ECHO_ALL && !line.startsWith('memory ')) console.log('>', line);
-  if (!line.startsWith('memory ')) return;
+  if (!line.startsWith('memory ')) {
+    if (values.echo) console.log(`> ${line}`);
+    return;
+  }
   const fields = Object.fromEntries(
     line
       .slice('memory '.length)
