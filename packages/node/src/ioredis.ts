@@ -126,6 +126,10 @@ export class IORedisInstrumentation extends InstrumentationBase<IORedisInstrumen
       if (span === undefined) return original.apply(this, args);
       // Ends the span whichever way the reply settles the command; ioredis calls these as methods.
       const { resolve, reject } = command;
+      if (typeof resolve !== 'function' || typeof reject !== 'function') {
+        span.end();
+        return original.apply(this, args);
+      }
       command.resolve = function resolveAndEnd(this: unknown, value: unknown) {
         span.end();
         return resolve.call(this, value);
