@@ -2,10 +2,10 @@
 // The ioredis instrumentation in-process against a real Redis: ioredis required after it is enabled,
 // spans read from the in-memory SDK.
 import { createRequire } from 'node:module';
-import { context, type Span, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
+import { context, type Span, SpanKind, SpanStatusCode } from '@opentelemetry/api';
 import { suppressTracing } from '@opentelemetry/core';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace';
-import { installInProcessSdk } from '@otel-preset/test-utils';
+import { childSpansOf, inSpan, installInProcessSdk } from '@otel-preset/test-utils';
 import type * as IORedis from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
 import { IORedisInstrumentation } from '../../packages/node/src/ioredis.js';
@@ -17,7 +17,6 @@ instrumentation.setTracerProvider(sdk.tracerProvider);
 instrumentation.enable();
 // Required after enable(), so require-in-the-middle hands the module to the instrumentation.
 const { Redis } = createRequire(import.meta.url)('ioredis') as typeof IORedis;
-const tracer = trace.getTracer('test');
 const run = Date.now();
 const key = (name: string) => `ioredis-test:${run}:${name}`;
 
@@ -37,28 +36,17 @@ afterAll(async () => {
 
 const commandSpans = () => sdk.spans().filter((span) => span.instrumentationScope.name === SCOPE);
 
-async function inSpan<T>(fn: () => Promise<T>): Promise<{ parent: Span; result: T }> {
-  return tracer.startActiveSpan('request', async (parent) => {
-    try {
-      return { parent, result: await fn() };
-    } finally {
-      parent.end();
-    }
-  });
-}
-
-const childrenOf = (parent: Span): ReadableSpan[] =>
-  commandSpans().filter((span) => span.parentSpanContext?.spanId === parent.spanContext().spanId);
+const commandsUnder = (parent: Span): ReadableSpan[] => childSpansOf(parent, commandSpans());
 
 describe('IORedisInstrumentation', () => {
   it('makes one client span per command with the connection attributes and no arguments', async () => {
     const secret = 'sk-live-4111111111111111';
-    const { parent, result } = await inSpan(async () => {
+    const { span: parent, result } = await inSpan('request', async () => {
       await redis.set(key('token'), secret);
       return redis.get(key('token'));
     });
     expect(result).toBe(secret);
-    const [set, get] = childrenOf(parent);
+    const [set, get] = commandsUnder(parent);
     expect([set?.name, get?.name]).toEqual(['set', 'get']);
     expect(get!.kind).toBe(SpanKind.CLIENT);
     expect(get!.attributes).toEqual({
@@ -75,27 +63,29 @@ describe('IORedisInstrumentation', () => {
 
   it('records nothing outside a trace or under suppressed tracing', async () => {
     await redis.incr(key('untraced'));
-    await inSpan(() => context.with(suppressTracing(context.active()), () => redis.incr(key('suppressed'))));
+    await inSpan('request', () =>
+      context.with(suppressTracing(context.active()), () => redis.incr(key('suppressed'))),
+    );
     expect(commandSpans()).toEqual([]);
   });
 
   it('names queued commands after their pipeline or transaction', async () => {
-    const { parent } = await inSpan(async () => {
+    const { span: parent } = await inSpan('request', async () => {
       await redis.pipeline().set(key('p'), '1').incr(key('p')).exec();
       await redis.multi().incr(key('m')).exec();
     });
-    const operations = childrenOf(parent).map((span) => span.attributes['db.operation.name']);
+    const operations = commandsUnder(parent).map((span) => span.attributes['db.operation.name']);
     expect(operations).toEqual(['PIPELINE set', 'PIPELINE incr', 'multi', 'MULTI incr', 'exec']);
   });
 
   it("marks an error reply with its code, never its text, and hands the app Redis's error", async () => {
     // Redis quotes the arguments of an unknown command in its error message.
-    const { parent } = await inSpan(async () => {
+    const { span: parent } = await inSpan('request', async () => {
       await expect(redis.call('frobnicate', 'argument-holding-secret')).rejects.toThrow(
         /argument-holding-secret/,
       );
     });
-    const [failed] = childrenOf(parent);
+    const [failed] = commandsUnder(parent);
     expect(failed!.name).toBe('frobnicate');
     expect(failed!.status).toEqual({ code: SpanStatusCode.ERROR, message: 'ERR' });
     expect(failed!.attributes['error.type']).toBe('ERR');
@@ -105,8 +95,8 @@ describe('IORedisInstrumentation', () => {
   it('keeps keys and arguments when asked to', async () => {
     instrumentation.setConfig({ captureArguments: true });
     try {
-      const { parent } = await inSpan(() => redis.set(key('opted-in'), 'visible', 'EX', 60));
-      const [set] = childrenOf(parent);
+      const { span: parent } = await inSpan('request', () => redis.set(key('opted-in'), 'visible', 'EX', 60));
+      const [set] = commandsUnder(parent);
       expect(set!.attributes['db.query.text']).toMatch(/^set ioredis-test:\d+:opted-in visible EX 60$/);
     } finally {
       instrumentation.setConfig({});

@@ -5,7 +5,7 @@ import { createRequire } from 'node:module';
 import { context, type Span, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import type { DataPoint, Histogram } from '@opentelemetry/sdk-metrics';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace';
-import { installInProcessSdk, waitFor } from '@otel-preset/test-utils';
+import { childSpansOf, inSpan, installInProcessSdk, waitFor } from '@otel-preset/test-utils';
 import type * as Pg from 'pg';
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
 import { PgInstrumentation } from '../../packages/node/src/pg.js';
@@ -18,7 +18,6 @@ instrumentation.setMeterProvider(sdk.meterProvider);
 instrumentation.enable();
 // Required after enable(), so require-in-the-middle hands the modules to the instrumentation.
 const pg = createRequire(import.meta.url)('pg') as typeof Pg;
-const tracer = trace.getTracer('test');
 
 let url: URL;
 let database: string;
@@ -44,19 +43,8 @@ afterAll(async () => {
 const querySpans = () =>
   sdk.spans().filter((span) => span.instrumentationScope.name === SCOPE && !span.name.endsWith('.connect'));
 
-/** Runs `fn` inside a fresh parent span, which ends when `fn` settles. */
-async function inSpan<T>(name: string, fn: (span: Span) => Promise<T>): Promise<{ span: Span; result: T }> {
-  return tracer.startActiveSpan(name, async (span) => {
-    try {
-      return { span, result: await fn(span) };
-    } finally {
-      span.end();
-    }
-  });
-}
-
 function childOf(parent: Span, spans: ReadableSpan[] = querySpans()): ReadableSpan[] {
-  return spans.filter((span) => span.parentSpanContext?.spanId === parent.spanContext().spanId);
+  return childSpansOf(parent, spans);
 }
 
 async function histogramPoints(name: string): Promise<DataPoint<Histogram>[]> {

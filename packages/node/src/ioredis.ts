@@ -11,6 +11,7 @@ import {
   type InstrumentationConfig,
   InstrumentationNodeModuleDefinition,
 } from '@opentelemetry/instrumentation';
+import { errorClassName } from './error-type.js';
 import { VERSION } from './version.js';
 
 export interface IORedisInstrumentationConfig extends InstrumentationConfig {
@@ -75,7 +76,7 @@ function operationName(command: RedisCommand): string {
 function errorType(error: unknown): string {
   const message = (error as { message?: unknown } | null)?.message;
   const code = typeof message === 'string' ? ERROR_CODE.exec(message)?.[0] : undefined;
-  return code ?? ((error as { constructor?: { name?: string } } | null)?.constructor?.name || 'Error');
+  return code ?? errorClassName(error);
 }
 
 function endWithError(span: Span, error: unknown): void {

@@ -27,6 +27,7 @@ import {
   InstrumentationNodeModuleDefinition,
   InstrumentationNodeModuleFile,
 } from '@opentelemetry/instrumentation';
+import { errorClassName } from './error-type.js';
 import { sanitizeSql } from './privacy.js';
 import { VERSION } from './version.js';
 
@@ -129,7 +130,7 @@ export function sqlOperation(text: string): string | undefined {
 function errorType(error: unknown): string {
   const code = (error as { code?: unknown } | null)?.code;
   if (typeof code === 'string' && code.length > 0) return code;
-  return (error as { constructor?: { name?: string } } | null)?.constructor?.name || 'Error';
+  return errorClassName(error);
 }
 
 /**

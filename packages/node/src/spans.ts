@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // Typed helpers to wrap the app's own work in spans.
 import { type Attributes, type Span, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
+import { errorClassName } from './error-type.js';
 import { VERSION } from './version.js';
 
 export interface SpanOptions {
@@ -15,7 +16,7 @@ export function recordFailure(span: Span, error: unknown): void {
   const exception = error instanceof Error ? error : new Error(String(error));
   span.recordException(exception);
   span.setStatus({ code: SpanStatusCode.ERROR, message: exception.message });
-  span.setAttribute('error.type', exception.constructor?.name || 'Error');
+  span.setAttribute('error.type', errorClassName(exception));
 }
 
 /**

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // The SDK an instrumentation's unit tests run it under: in-memory spans, a metric reader that collects on
 // demand, registered as the process-wide providers (instrumentations patch process-wide anyway).
-import { context, metrics, trace } from '@opentelemetry/api';
+import { context, metrics, type Span, trace } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import {
   AggregationTemporality,
@@ -75,4 +75,20 @@ export function waitFor(check: () => boolean | Promise<boolean>, timeoutMs = 500
     };
     void poll();
   });
+}
+
+/** Runs `fn` inside a fresh active parent span, which ends when `fn` settles. */
+export function inSpan<T>(name: string, fn: (span: Span) => Promise<T>): Promise<{ span: Span; result: T }> {
+  return trace.getTracer('test').startActiveSpan(name, async (span) => {
+    try {
+      return { span, result: await fn(span) };
+    } finally {
+      span.end();
+    }
+  });
+}
+
+/** The in-process spans among `spans` whose parent is `parent` (`childrenOf` does this for received spans). */
+export function childSpansOf(parent: Span, spans: readonly ReadableSpan[]): ReadableSpan[] {
+  return spans.filter((span) => span.parentSpanContext?.spanId === parent.spanContext().spanId);
 }

@@ -45,7 +45,7 @@ export {
   stopAllFixtures,
 } from './fixture.js';
 export { freePort } from './free-port.js';
-export { type InProcessSdk, installInProcessSdk, waitFor } from './in-process-sdk.js';
+export { childSpansOf, type InProcessSdk, inSpan, installInProcessSdk, waitFor } from './in-process-sdk.js';
 export { type Load, type LoadReport, startLoad } from './load.js';
 export { type LoopbackServer, serveOnLoopback } from './loopback.js';
 export type {
