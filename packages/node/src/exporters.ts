@@ -13,11 +13,10 @@ import {
   type PushMetricExporter,
   type ResourceMetrics,
 } from '@opentelemetry/sdk-metrics';
-import type { ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace';
+import type { ReadableSpan } from '@opentelemetry/sdk-trace';
 import type { OtlpSignalConfig, Temporality } from './config.js';
 import { log } from './logging.js';
 import { type ExportDeadline, ExportFailure, OtlpHttpSender } from './otlp-http.js';
-import { FastProtobufTraceSerializer } from './otlp-trace-proto.js';
 
 interface Serializer<T> {
   serializeRequest(request: T): Uint8Array | undefined;
@@ -33,7 +32,7 @@ const MAX_PENDING_BATCHES = 32;
  * unanswered; answering immediately is what lets a finished app exit while the collector is down.
  * Shutdown and flush wait for the background deliveries, bounded by the shutdown deadline.
  */
-class OtlpExporter<T> {
+export class OtlpExporter<T> {
   private readonly sender: OtlpHttpSender;
   private readonly pending = new Set<Promise<unknown>>();
   private dropped = 0;
@@ -49,17 +48,9 @@ class OtlpExporter<T> {
   }
 
   export(items: T, resultCallback: (result: ExportResult) => void): void {
-    if (this.stopped) {
-      resultCallback({ code: ExportResultCode.FAILED, error: new ExportFailure('exporter is shut down') });
-      return;
-    }
-    if (this.pending.size >= MAX_PENDING_BATCHES) {
-      if (this.dropped++ === 0) {
-        log.warn(
-          `${MAX_PENDING_BATCHES} ${this.signal} batches are waiting for the collector; dropping new ones.`,
-        );
-      }
-      resultCallback({ code: ExportResultCode.FAILED, error: new ExportFailure('too many pending batches') });
+    const refused = this.refusal();
+    if (refused) {
+      resultCallback({ code: ExportResultCode.FAILED, error: refused });
       return;
     }
     let body: Uint8Array | undefined;
@@ -73,12 +64,29 @@ class OtlpExporter<T> {
       resultCallback({ code: ExportResultCode.FAILED, error: new ExportFailure('nothing to serialize') });
       return;
     }
+    this.deliver(body);
+    resultCallback({ code: ExportResultCode.SUCCESS });
+  }
+
+  private refusal(): ExportFailure | undefined {
+    if (this.stopped) return new ExportFailure('exporter is shut down');
+    if (this.pending.size >= MAX_PENDING_BATCHES) {
+      if (this.dropped++ === 0) {
+        log.warn(
+          `${MAX_PENDING_BATCHES} ${this.signal} batches are waiting for the collector; dropping new ones.`,
+        );
+      }
+      return new ExportFailure('too many pending batches');
+    }
+    return undefined;
+  }
+
+  private deliver(body: Uint8Array): void {
     const delivery = this.sender.send(body).then((attempt) => {
       if (attempt.ok) this.dropped = 0;
     });
     this.pending.add(delivery);
     void delivery.finally(() => this.pending.delete(delivery));
-    resultCallback({ code: ExportResultCode.SUCCESS });
   }
 
   async forceFlush(): Promise<void> {
@@ -91,11 +99,20 @@ class OtlpExporter<T> {
   }
 }
 
-export function createSpanExporter(config: OtlpSignalConfig, deadline: ExportDeadline): SpanExporter {
-  // Spans are serialized on the app's thread, per batch; ours writes the same bytes as the upstream
-  // protobuf serializer in about a third of the time (see otlp-trace-proto.ts).
-  const serializer = config.protocol === 'http/json' ? JsonTraceSerializer : FastProtobufTraceSerializer;
-  return new OtlpExporter<ReadableSpan[]>('traces', config, deadline, serializer);
+/** JSON span export (protobuf spans are encoded as they end: encoding-span-processor.ts). */
+export function createJsonSpanExporter(
+  config: OtlpSignalConfig,
+  deadline: ExportDeadline,
+): OtlpExporter<ReadableSpan[]> {
+  return new OtlpExporter<ReadableSpan[]>('traces', config, deadline, JsonTraceSerializer);
+}
+
+/** Protobuf span export of requests the processor has already encoded. */
+export function createEncodedSpanExporter(
+  config: OtlpSignalConfig,
+  deadline: ExportDeadline,
+): OtlpExporter<Uint8Array> {
+  return new OtlpExporter<Uint8Array>('traces', config, deadline, { serializeRequest: (body) => body });
 }
 
 function temporalitySelector(preference: Temporality): (type: InstrumentType) => AggregationTemporality {

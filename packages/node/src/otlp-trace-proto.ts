@@ -15,8 +15,8 @@ const VARINT = 0;
 const I64 = 1;
 const I32 = 5;
 const INITIAL_BUFFER = 64 * 1024;
-// Bounded so that strings which never repeat (ids in attribute values) cannot grow memory: when full,
-// the cache starts over, and the strings that do repeat are back in it after one batch.
+// Keys and names only (attribute values go through the KeyValue cache or are written as they are).
+// Bounded all the same, in case an app puts ids in span names: when full, the cache starts over.
 const STRING_CACHE_ENTRIES = 4096;
 const CACHED_STRING_MAX_LENGTH = 256;
 const KEY_VALUE_CACHE_KEYS = 1024;
@@ -44,6 +44,10 @@ for (let i = 0; i < 6; i++) {
   HEX[65 + i] = 10 + i;
 }
 
+// Shared by every writer: the same keys and names are written into every scope's spans.
+const textEncoder = new TextEncoder();
+const encodedStrings = new Map<string, Uint8Array>();
+
 class ProtoWriter {
   // Not zero-filled: only bytes below `pos` are ever read, and all of them were written.
   buf: Buffer;
@@ -54,8 +58,6 @@ class ProtoWriter {
     this.buf = Buffer.allocUnsafe(size);
     this.view = new DataView(this.buf.buffer, this.buf.byteOffset, this.buf.byteLength);
   }
-  private readonly encoder = new TextEncoder();
-  private readonly strings = new Map<string, Uint8Array>();
 
   ensure(size: number): void {
     const needed = this.pos + size;
@@ -172,22 +174,52 @@ class ProtoWriter {
     this.pos = pos;
   }
 
+  /** A string that repeats (keys, names): encoded once, then copied. */
   string(value: string): void {
-    if (value.length <= CACHED_STRING_MAX_LENGTH) {
-      let encoded = this.strings.get(value);
-      if (encoded === undefined) {
-        encoded = this.encoder.encode(value);
-        if (this.strings.size >= STRING_CACHE_ENTRIES) this.strings.clear();
-        this.strings.set(value, encoded);
-      }
-      this.bytes(encoded);
+    if (value.length > CACHED_STRING_MAX_LENGTH) {
+      this.text(value);
       return;
     }
-    // Long strings rarely repeat: encoded straight into the buffer (UTF-8 takes at most three bytes
-    // per UTF-16 unit), then the length is written in front.
+    let encoded = encodedStrings.get(value);
+    if (encoded === undefined) {
+      encoded = textEncoder.encode(value);
+      if (encodedStrings.size >= STRING_CACHE_ENTRIES) encodedStrings.clear();
+      encodedStrings.set(value, encoded);
+    }
+    this.bytes(encoded);
+  }
+
+  /**
+   * A string that may never repeat (attribute values such as ids, messages), written without the
+   * cache: each one would sit in it for thousands of spans, long enough for V8 to promote it.
+   */
+  text(value: string): void {
+    const { length } = value;
+    if (length < 128) {
+      // ASCII in one pass; the length prefix is the char count, which is one byte here.
+      this.ensure(length + 1);
+      const buf = this.buf;
+      let pos = this.pos + 1;
+      for (let i = 0; i < length; i++) {
+        const code = value.charCodeAt(i);
+        if (code > 127) {
+          this.utf8(value);
+          return;
+        }
+        buf[pos++] = code;
+      }
+      buf[this.pos] = length;
+      this.pos = pos;
+      return;
+    }
+    this.utf8(value);
+  }
+
+  /** UTF-8 encoded straight into the buffer (at most three bytes per UTF-16 unit), length in front. */
+  private utf8(value: string): void {
     this.ensure(value.length * 3 + 5);
     const start = this.start();
-    this.pos += this.encoder.encodeInto(value, this.buf.subarray(this.pos)).written;
+    this.pos += textEncoder.encodeInto(value, this.buf.subarray(this.pos)).written;
     this.finish(start);
   }
 
@@ -222,7 +254,7 @@ function writeAnyValue(w: ProtoWriter, value: unknown): void {
   switch (typeof value) {
     case 'string':
       w.tag(1, LEN);
-      w.string(value);
+      w.text(value);
       return;
     case 'boolean':
       w.tag(2, VARINT);
@@ -359,7 +391,7 @@ function writeContext(w: ProtoWriter, context: SpanContext): void {
   const traceState = context.traceState?.serialize();
   if (traceState) {
     w.tag(3, LEN);
-    w.string(traceState);
+    w.text(traceState);
   }
 }
 
@@ -415,7 +447,7 @@ function writeSpan(w: ProtoWriter, span: ReadableSpan): void {
   const status = w.start();
   if (span.status.message) {
     w.tag(2, LEN);
-    w.string(span.status.message);
+    w.text(span.status.message);
   }
   w.tag(3, VARINT);
   w.varint(span.status.code);
@@ -427,9 +459,8 @@ function writeSpan(w: ProtoWriter, span: ReadableSpan): void {
 
 type Scope = ReadableSpan['instrumentationScope'];
 
-function writeScopeSpans(w: ProtoWriter, scope: Scope, spans: readonly ReadableSpan[]): void {
-  const start = w.start();
-  w.tag(1, LEN);
+// InstrumentationScope body, and ScopeSpans' fields around its spans.
+function writeScope(w: ProtoWriter, scope: Scope): void {
   const scopeStart = w.start();
   w.tag(1, LEN);
   w.string(scope.name);
@@ -447,67 +478,98 @@ function writeScopeSpans(w: ProtoWriter, scope: Scope, spans: readonly ReadableS
     w.varint(droppedAttributesCount);
   }
   w.finish(scopeStart);
-  for (const span of spans) {
-    w.tag(2, LEN);
-    writeSpan(w, span);
-  }
-  if (scope.schemaUrl) {
-    w.tag(3, LEN);
-    w.string(scope.schemaUrl);
-  }
-  w.finish(start);
 }
 
-function writeResourceSpans(w: ProtoWriter, resource: Resource, scopes: Map<Scope, ReadableSpan[]>): void {
-  const start = w.start();
-  w.tag(1, LEN);
+function writeResource(w: ProtoWriter, resource: Resource): void {
   const resourceStart = w.start();
   if (resource.attributes) writeAttributes(w, resource.attributes, 1);
   w.tag(2, VARINT);
   w.varint(0);
   w.finish(resourceStart);
-  for (const spans of scopes.values()) {
-    w.tag(2, LEN);
-    writeScopeSpans(w, spans[0]!.instrumentationScope, spans);
-  }
-  if (resource.schemaUrl) {
-    w.tag(3, LEN);
-    w.string(resource.schemaUrl);
-  }
-  w.finish(start);
 }
 
-// Reused for every batch: exports are serialized one at a time, synchronously.
+const SCOPE_BUFFER = 8 * 1024;
+
+/**
+ * An ExportTraceServiceRequest built a span at a time: each span is encoded when added, into its
+ * scope's buffer, and `take()` wraps those buffers in their scope and resource messages. The output
+ * is what the upstream serializer writes for the same spans in the same order (grouped by resource,
+ * then scope, in order of first appearance). Encoding a span as it ends, rather than holding it for
+ * the batch, lets the span and everything it references die young.
+ */
+export class TraceRequestEncoder {
+  private resources = new Map<Resource, Map<Scope, ProtoWriter>>();
+  private spare: ProtoWriter[] = [];
+  /** Spans added since the last take(). */
+  count = 0;
+
+  add(span: ReadableSpan): void {
+    let scopes = this.resources.get(span.resource);
+    if (scopes === undefined) {
+      scopes = new Map();
+      this.resources.set(span.resource, scopes);
+    }
+    let spans = scopes.get(span.instrumentationScope);
+    if (spans === undefined) {
+      spans = this.spare.pop() ?? new ProtoWriter(SCOPE_BUFFER);
+      scopes.set(span.instrumentationScope, spans);
+    }
+    const mark = spans.pos;
+    try {
+      spans.tag(2, LEN);
+      writeSpan(spans, span);
+    } catch (error) {
+      spans.pos = mark;
+      throw error;
+    }
+    this.count++;
+  }
+
+  /** The request for every span added since the last take(), or undefined when there were none. */
+  take(): Uint8Array | undefined {
+    if (this.count === 0) return undefined;
+    const { resources } = this;
+    this.resources = new Map();
+    this.count = 0;
+    try {
+      for (const [resource, scopes] of resources) {
+        writer.tag(1, LEN);
+        const resourceSpans = writer.start();
+        writer.tag(1, LEN);
+        writeResource(writer, resource);
+        for (const [scope, spans] of scopes) {
+          writer.tag(2, LEN);
+          const scopeSpans = writer.start();
+          writer.tag(1, LEN);
+          writeScope(writer, scope);
+          writer.raw(spans.buf.subarray(0, spans.pos));
+          if (scope.schemaUrl) {
+            writer.tag(3, LEN);
+            writer.string(scope.schemaUrl);
+          }
+          writer.finish(scopeSpans);
+          spans.pos = 0;
+          this.spare.push(spans);
+        }
+        if (resource.schemaUrl) {
+          writer.tag(3, LEN);
+          writer.string(resource.schemaUrl);
+        }
+        writer.finish(resourceSpans);
+      }
+      return writer.take();
+    } finally {
+      writer.pos = 0;
+    }
+  }
+}
+
+// Reused for every request: requests are assembled one at a time, synchronously.
 const writer = new ProtoWriter();
 
 /** Serializes spans as an OTLP ExportTraceServiceRequest, grouped by resource, then scope. */
 export function serializeTraceRequest(spans: readonly ReadableSpan[]): Uint8Array {
-  const byResource = new Map<Resource, Map<Scope, ReadableSpan[]>>();
-  for (const span of spans) {
-    let scopes = byResource.get(span.resource);
-    if (!scopes) {
-      scopes = new Map();
-      byResource.set(span.resource, scopes);
-    }
-    let group = scopes.get(span.instrumentationScope);
-    if (!group) {
-      group = [];
-      scopes.set(span.instrumentationScope, group);
-    }
-    group.push(span);
-  }
-  try {
-    for (const [resource, scopes] of byResource) {
-      writer.tag(1, LEN);
-      writeResourceSpans(writer, resource, scopes);
-    }
-    return writer.take();
-  } finally {
-    writer.pos = 0;
-  }
+  const encoder = new TraceRequestEncoder();
+  for (const span of spans) encoder.add(span);
+  return encoder.take() ?? new Uint8Array(0);
 }
-
-/** Same interface as the upstream serializers, for the exporter. */
-export const FastProtobufTraceSerializer = {
-  serializeRequest: (spans: ReadableSpan[]): Uint8Array => serializeTraceRequest(spans),
-};

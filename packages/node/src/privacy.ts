@@ -85,9 +85,15 @@ function withAttributes(span: ReadableSpan, attributes: Attributes): ReadableSpa
   };
 }
 
+/** The span, or a view of it with private attribute values removed. */
+export function redactSpan(span: ReadableSpan, captureUrlQuery: boolean): ReadableSpan {
+  const attributes = redactAttributes(span.attributes, captureUrlQuery);
+  return attributes ? withAttributes(span, attributes) : span;
+}
+
 /**
- * Redacts at export time, on the batch processor's schedule, so the request path pays nothing and
- * every instrumentation (ours, contrib, the app's own spans) gets the same treatment.
+ * Redacts what the SDK's processors hand to an exporter: the console exporter and OTLP/JSON. OTLP/protobuf
+ * spans are redacted by the encoding processor as they end (encoding-span-processor.ts).
  */
 export class RedactingSpanExporter implements SpanExporter {
   constructor(
@@ -96,10 +102,7 @@ export class RedactingSpanExporter implements SpanExporter {
   ) {}
 
   export(spans: ReadableSpan[], resultCallback: (result: ExportResult) => void): void {
-    const redacted = spans.map((span) => {
-      const attributes = redactAttributes(span.attributes, this.captureUrlQuery);
-      return attributes ? withAttributes(span, attributes) : span;
-    });
+    const redacted = spans.map((span) => redactSpan(span, this.captureUrlQuery));
     this.inner.export(redacted, resultCallback);
   }
 

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-// The tracer provider: sampler, propagators, batching and the redacting OTLP exporter.
+// The tracer provider: sampler, propagators, and span export (redacted, batched, OTLP).
 import type { TextMapPropagator } from '@opentelemetry/api';
 import { CompositePropagator, W3CBaggagePropagator, W3CTraceContextPropagator } from '@opentelemetry/core';
 import type { Resource } from '@opentelemetry/resources';
@@ -11,13 +11,13 @@ import {
   ParentBasedSampler,
   type Sampler,
   SimpleSpanProcessor,
-  type SpanExporter,
   type SpanProcessor,
   TraceIdRatioBasedSampler,
   TracerProvider,
 } from '@opentelemetry/sdk-trace';
 import type { PresetConfig } from './config.js';
-import { createSpanExporter } from './exporters.js';
+import { EncodingSpanProcessor } from './encoding-span-processor.js';
+import { createEncodedSpanExporter, createJsonSpanExporter } from './exporters.js';
 import type { ExportDeadline } from './otlp-http.js';
 import { RedactingSpanExporter } from './privacy.js';
 
@@ -43,29 +43,45 @@ export function createPropagator(config: PresetConfig): TextMapPropagator {
 
 export interface Tracing {
   tracerProvider: TracerProvider;
-  /** The OTLP exporter, for flushes that must wait until delivery (the batch processor does not). */
-  exporter: SpanExporter | undefined;
+  /** The OTLP exporter, for flushes that must wait until delivery (the processors do not). */
+  exporter: { forceFlush(): Promise<void> } | undefined;
+}
+
+function createOtlpSpanProcessor(
+  config: PresetConfig,
+  deadline: ExportDeadline,
+): { processor: SpanProcessor; exporter: { forceFlush(): Promise<void> } } {
+  const { captureUrlQuery } = config.privacy;
+  if (config.traces.protocol === 'http/json') {
+    const exporter = createJsonSpanExporter(config.traces, deadline);
+    const processor = new BatchSpanProcessor({
+      exporter: new RedactingSpanExporter(exporter, captureUrlQuery),
+      scheduledDelayMillis: config.batch.scheduleDelayMs,
+      maxQueueSize: config.batch.maxQueueSize,
+      maxExportBatchSize: config.batch.maxExportBatchSize,
+      exportTimeoutMillis: config.batch.exportTimeoutMs,
+    });
+    return { processor, exporter };
+  }
+  const exporter = createEncodedSpanExporter(config.traces, deadline);
+  const processor = new EncodingSpanProcessor(exporter, {
+    captureUrlQuery,
+    scheduleDelayMs: config.batch.scheduleDelayMs,
+    maxExportBatchSize: config.batch.maxExportBatchSize,
+  });
+  return { processor, exporter };
 }
 
 export function createTracing(config: PresetConfig, resource: Resource, deadline: ExportDeadline): Tracing {
-  const { captureUrlQuery } = config.privacy;
-  const exporter = config.traces.enabled
-    ? new RedactingSpanExporter(createSpanExporter(config.traces, deadline), captureUrlQuery)
-    : undefined;
   const spanProcessors: SpanProcessor[] = [];
-  if (exporter) {
-    spanProcessors.push(
-      new BatchSpanProcessor({
-        exporter,
-        scheduledDelayMillis: config.batch.scheduleDelayMs,
-        maxQueueSize: config.batch.maxQueueSize,
-        maxExportBatchSize: config.batch.maxExportBatchSize,
-        exportTimeoutMillis: config.batch.exportTimeoutMs,
-      }),
-    );
+  let exporter: Tracing['exporter'];
+  if (config.traces.enabled) {
+    const otlp = createOtlpSpanProcessor(config, deadline);
+    spanProcessors.push(otlp.processor);
+    exporter = otlp.exporter;
   }
   if (config.traces.console) {
-    const console = new RedactingSpanExporter(new ConsoleSpanExporter(), captureUrlQuery);
+    const console = new RedactingSpanExporter(new ConsoleSpanExporter(), config.privacy.captureUrlQuery);
     spanProcessors.push(new SimpleSpanProcessor({ exporter: console }));
   }
   const tracerProvider = new TracerProvider({
