@@ -533,6 +533,9 @@ export class TraceRequestEncoder {
     this.count = 0;
     try {
       for (const [resource, scopes] of resources) {
+        // A scope whose only span failed to encode holds nothing; neither does its resource, then.
+        for (const [scope, spans] of scopes) if (spans.pos === 0) scopes.delete(scope);
+        if (scopes.size === 0) continue;
         writer.tag(1, LEN);
         const resourceSpans = writer.start();
         writer.tag(1, LEN);

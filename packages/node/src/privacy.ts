@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // Private by default: query strings, credentials-bearing headers and SQL literals stay in the process
 // unless the user opts in. The collector scrubs again; this is the first line.
-import type { Attributes } from '@opentelemetry/api';
+import type { Attributes, AttributeValue } from '@opentelemetry/api';
 import type { ExportResult } from '@opentelemetry/core';
 import type { ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace';
 
@@ -35,30 +35,40 @@ function stripQuery(value: string): string {
   return cut === -1 ? value : value.slice(0, cut);
 }
 
+const DROP = Symbol('drop');
+
+/** What to export for this attribute: the value, another value, or DROP. */
+function redactedValue(key: string, value: AttributeValue | undefined, captureUrlQuery: boolean): unknown {
+  // Every key that can hold a private value starts with 'h' (http.*) or 'u' (url.*); every span's
+  // every attribute passes here, and most (db.*, gen_ai.*, server.*) are ruled out by one char.
+  const first = key.charCodeAt(0);
+  if (first !== 104 && first !== 117) return value;
+  if (key.startsWith(HEADER_PREFIX) && SENSITIVE_HEADER.test(key)) return DROP;
+  if (captureUrlQuery) return value;
+  // An empty query (fetch's spans always carry one) has nothing to hide.
+  if (key === 'url.query') return value === '' ? value : DROP;
+  if (typeof value === 'string' && URL_KEYS.has(key) && QUERY_OR_FRAGMENT.test(value))
+    return stripQuery(value);
+  return value;
+}
+
 /** The attributes with private values removed, or undefined when nothing needed removing. */
 export function redactAttributes(attributes: Attributes, captureUrlQuery: boolean): Attributes | undefined {
-  let result: Attributes | undefined;
+  let changed = false;
   for (const key in attributes) {
-    // Every key that can hold a private value starts with 'h' (http.*) or 'u' (url.*); every span's
-    // every attribute passes here, and most (db.*, gen_ai.*, server.*) are ruled out by one char.
-    const first = key.charCodeAt(0);
-    if (first !== 104 && first !== 117) continue;
-    if (key.startsWith(HEADER_PREFIX) && SENSITIVE_HEADER.test(key)) {
-      result ??= { ...attributes };
-      delete result[key];
-      continue;
+    const value = attributes[key];
+    if (redactedValue(key, value, captureUrlQuery) !== value) {
+      changed = true;
+      break;
     }
-    if (captureUrlQuery) continue;
-    if (key === 'url.query') {
-      result ??= { ...attributes };
-      delete result[key];
-    } else if (URL_KEYS.has(key)) {
-      const value = attributes[key];
-      if (typeof value === 'string' && QUERY_OR_FRAGMENT.test(value)) {
-        result ??= { ...attributes };
-        result[key] = stripQuery(value);
-      }
-    }
+  }
+  if (!changed) return undefined;
+  // Built key by key rather than copied and deleted from: a deletion turns the copy into a slow
+  // dictionary-mode object, which the encoder then walks.
+  const result: Attributes = {};
+  for (const key in attributes) {
+    const kept = redactedValue(key, attributes[key], captureUrlQuery);
+    if (kept !== DROP) result[key] = kept as AttributeValue | undefined;
   }
   return result;
 }

@@ -37,7 +37,10 @@ class Bodies implements EncodedSpanExporter {
   }
 }
 
-function setUp(options: Partial<EncodingSpanProcessorOptions> = {}, sampler: Sampler = new AlwaysOnSampler()) {
+function setUp(
+  options: Partial<EncodingSpanProcessorOptions> = {},
+  sampler: Sampler = new AlwaysOnSampler(),
+) {
   const bodies = new Bodies();
   const processor = new EncodingSpanProcessor(bodies, {
     captureUrlQuery: false,
@@ -118,15 +121,20 @@ describe('EncodingSpanProcessor', () => {
     const broken = tracer.startSpan('broken');
     broken.end();
     const [before, ended] = spans();
-    // An attribute set that fails as it is read, as a hostile or buggy instrumentation could hand over.
-    const hostile = Object.create(ended!, {
-      attributes: {
-        get() {
-          throw new Error('unreadable');
-        },
+    // Fields that fail as they are read, as a buggy span implementation could hand over: one before
+    // encoding starts (redaction reads the attributes), one halfway through, in a scope of its own.
+    const unreadable = {
+      get() {
+        throw new Error('unreadable');
       },
+    };
+    const hostile = Object.create(ended!, { attributes: unreadable }) as ReadableSpan;
+    const halfway = Object.create(ended!, {
+      instrumentationScope: { value: { name: 'only-this-span' } },
+      events: unreadable,
     }) as ReadableSpan;
     expect(() => processor.onEnd(hostile)).not.toThrow();
+    expect(() => processor.onEnd(halfway)).not.toThrow();
     tracer.startSpan('after').end();
     await processor.forceFlush();
     expect(bodies.sent).toEqual([Buffer.from(serializeTraceRequest([before!, ended!, spans()[2]!]))]);

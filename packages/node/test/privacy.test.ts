@@ -40,5 +40,24 @@ describe('redactAttributes', () => {
 
   it('returns undefined (no copy) when nothing is private', () => {
     expect(redactAttributes({ 'http.route': '/users/:id', 'url.full': 'http://h/p' }, false)).toBeUndefined();
+    // fetch's client spans always carry url.query, empty when the URL has none.
+    expect(redactAttributes({ 'url.query': '', 'url.full': 'http://h/p' }, false)).toBeUndefined();
+  });
+
+  it('drops a query whatever its type, and keeps the order of what stays', () => {
+    const result = redactAttributes(
+      {
+        'url.scheme': 'https',
+        'url.query': ['a=1'] as unknown as string,
+        'url.path': '/p',
+        'server.port': 443,
+      },
+      false,
+    );
+    expect(Object.entries(result!)).toEqual([
+      ['url.scheme', 'https'],
+      ['url.path', '/p'],
+      ['server.port', 443],
+    ]);
   });
 });
