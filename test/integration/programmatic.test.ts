@@ -26,7 +26,8 @@ const tempDir = () => {
 };
 
 describe('programmatic start', () => {
-  // Each protocol has its own serializer: the preset's for protobuf, upstream's for JSON.
+  // Each protocol has its own path: protobuf spans are encoded as they end, JSON spans are batched by
+  // the SDK and serialized by upstream's serializer.
   it.each(['http/protobuf', 'http/json'])(
     'instruments what is loaded after start() and exports on shutdown() (%s)',
     async (protocol) => {

@@ -71,17 +71,16 @@ export class EncodingSpanProcessor implements SpanProcessor {
       clearTimeout(this.timer);
       this.timer = undefined;
     }
-    let body: Uint8Array | undefined;
+    // Runs inside the app's span.end() or on the timer: nothing may escape.
     try {
-      body = this.encoder.take();
+      const body = this.encoder.take();
+      if (body === undefined) return;
+      this.exporter.export(body, (result) => {
+        // Refusals (shut down, too many batches waiting) were reported by the exporter, once.
+        if (result.code !== ExportResultCode.SUCCESS) diag.debug('span batch not sent', result.error);
+      });
     } catch (error) {
       globalErrorHandler(error as Error);
-      return;
     }
-    if (body === undefined) return;
-    this.exporter.export(body, (result) => {
-      // Refusals (shut down, too many batches waiting) were reported by the exporter, once.
-      if (result.code !== ExportResultCode.SUCCESS) diag.debug('span batch not sent', result.error);
-    });
   }
 }

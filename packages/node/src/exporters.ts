@@ -48,9 +48,17 @@ export class OtlpExporter<T> {
   }
 
   export(items: T, resultCallback: (result: ExportResult) => void): void {
-    const refused = this.refusal();
-    if (refused) {
-      resultCallback({ code: ExportResultCode.FAILED, error: refused });
+    if (this.stopped) {
+      resultCallback({ code: ExportResultCode.FAILED, error: new ExportFailure('exporter is shut down') });
+      return;
+    }
+    if (this.pending.size >= MAX_PENDING_BATCHES) {
+      if (this.dropped++ === 0) {
+        log.warn(
+          `${MAX_PENDING_BATCHES} ${this.signal} batches are waiting for the collector; dropping new ones.`,
+        );
+      }
+      resultCallback({ code: ExportResultCode.FAILED, error: new ExportFailure('too many pending batches') });
       return;
     }
     let body: Uint8Array | undefined;
@@ -64,29 +72,12 @@ export class OtlpExporter<T> {
       resultCallback({ code: ExportResultCode.FAILED, error: new ExportFailure('nothing to serialize') });
       return;
     }
-    this.deliver(body);
-    resultCallback({ code: ExportResultCode.SUCCESS });
-  }
-
-  private refusal(): ExportFailure | undefined {
-    if (this.stopped) return new ExportFailure('exporter is shut down');
-    if (this.pending.size >= MAX_PENDING_BATCHES) {
-      if (this.dropped++ === 0) {
-        log.warn(
-          `${MAX_PENDING_BATCHES} ${this.signal} batches are waiting for the collector; dropping new ones.`,
-        );
-      }
-      return new ExportFailure('too many pending batches');
-    }
-    return undefined;
-  }
-
-  private deliver(body: Uint8Array): void {
     const delivery = this.sender.send(body).then((attempt) => {
       if (attempt.ok) this.dropped = 0;
     });
     this.pending.add(delivery);
     void delivery.finally(() => this.pending.delete(delivery));
+    resultCallback({ code: ExportResultCode.SUCCESS });
   }
 
   async forceFlush(): Promise<void> {

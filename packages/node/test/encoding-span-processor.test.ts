@@ -140,6 +140,14 @@ describe('EncodingSpanProcessor', () => {
     expect(bodies.sent).toEqual([Buffer.from(serializeTraceRequest([before!, ended!, spans()[2]!]))]);
   });
 
+  it('keeps an exporter that throws away from the app', () => {
+    const { bodies, provider } = setUp({ maxExportBatchSize: 1 });
+    bodies.export = () => {
+      throw new Error('exporter broke');
+    };
+    expect(() => provider.getTracer('t').startSpan('ends a batch').end()).not.toThrow();
+  });
+
   it('sends what is left on shutdown and nothing after', async () => {
     const { bodies, processor, provider } = setUp();
     provider.getTracer('t').startSpan('last').end();
