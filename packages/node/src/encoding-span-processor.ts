@@ -29,6 +29,9 @@ export class EncodingSpanProcessor implements SpanProcessor {
   private timer: NodeJS.Timeout | undefined;
   private stopped = false;
   private failedSpans = 0;
+  // Set while a span's resource still waits for asynchronous attributes (cloud detectors): its
+  // batch goes out once they are in, as the SDK's batch processor does it.
+  private resourcePending: Promise<void> | undefined;
 
   constructor(
     private readonly exporter: EncodedSpanExporter,
@@ -46,6 +49,14 @@ export class EncodingSpanProcessor implements SpanProcessor {
       if (this.failedSpans++ === 0) diag.warn('a span could not be encoded for export; dropped', error);
       return;
     }
+    if (this.resourcePending === undefined && span.resource.asyncAttributesPending) {
+      this.resourcePending = Promise.resolve(span.resource.waitForAsyncAttributes?.())
+        .catch(() => {})
+        .then(() => {
+          this.resourcePending = undefined;
+          this.send();
+        });
+    }
     if (this.encoder.count >= this.options.maxExportBatchSize) this.send();
     else if (this.timer === undefined) {
       this.timer = setTimeout(() => this.send(), this.options.scheduleDelayMs);
@@ -53,20 +64,23 @@ export class EncodingSpanProcessor implements SpanProcessor {
     }
   }
 
-  forceFlush(): Promise<void> {
+  async forceFlush(): Promise<void> {
+    await this.resourcePending;
     this.send();
-    return this.exporter.forceFlush();
+    await this.exporter.forceFlush();
   }
 
-  shutdown(): Promise<void> {
+  async shutdown(): Promise<void> {
     if (!this.stopped) {
-      this.send();
       this.stopped = true;
+      await this.resourcePending;
+      this.send();
     }
-    return this.exporter.shutdown();
+    await this.exporter.shutdown();
   }
 
   private send(): void {
+    if (this.resourcePending !== undefined) return;
     if (this.timer !== undefined) {
       clearTimeout(this.timer);
       this.timer = undefined;

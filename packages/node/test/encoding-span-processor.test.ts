@@ -148,6 +148,30 @@ describe('EncodingSpanProcessor', () => {
     expect(() => provider.getTracer('t').startSpan('ends a batch').end()).not.toThrow();
   });
 
+  it('holds the batch until asynchronous resource attributes are in', async () => {
+    let region: (value: string) => void = () => {};
+    const detected = new Promise<string>((resolve) => {
+      region = resolve;
+    });
+    const bodies = new Bodies();
+    const processor = new EncodingSpanProcessor(bodies, {
+      captureUrlQuery: false,
+      maxExportBatchSize: 1,
+      scheduleDelayMs: 60_000,
+    });
+    const provider = new TracerProvider({
+      resource: resourceFromAttributes({ 'service.name': 'svc', 'cloud.region': detected }),
+      spanProcessors: [processor],
+    });
+    provider.getTracer('t').startSpan('early').end();
+    await sleep(10);
+    expect(bodies.sent).toHaveLength(0);
+    region('eu-north-1');
+    await processor.forceFlush();
+    expect(bodies.sent).toHaveLength(1);
+    expect(bodies.sent[0]!.toString('latin1')).toContain('eu-north-1');
+  });
+
   it('sends what is left on shutdown and nothing after', async () => {
     const { bodies, processor, provider } = setUp();
     provider.getTracer('t').startSpan('last').end();
