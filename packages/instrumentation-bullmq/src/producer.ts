@@ -34,7 +34,9 @@ function callContext(rt: Runtime, ctx: Context): Context {
 /** Queue events BullMQ emits from inside `add` (`waiting`) reach the app's listeners in the caller's context. */
 export function wrapQueueEmit(): Wrapper {
   return (original) =>
-    function emit(this: unknown, ...args: unknown[]) {
+    function emit(this: { listenerCount?(event: unknown): number }, ...args: unknown[]) {
+      // Most apps listen to none of these events; entering a context for nobody would cost every add.
+      if (this.listenerCount?.(args[0]) === 0) return original.apply(this, args);
       const outer = unsuppressedContext();
       return outer === undefined ? original.apply(this, args) : context.with(outer, original, this, ...args);
     };

@@ -21,6 +21,26 @@ describe('PresetContext', () => {
     expect(without).toBeInstanceOf(PresetContext);
   });
 
+  it('keeps the same answers when a long chain of derived contexts is rebuilt from its live entries', () => {
+    const keys = Array.from({ length: 40 }, (_, i) => createContextKey(`key ${i}`));
+    let ctx = PresetContext.ROOT.setValue(KEY, 'first').deleteValue(KEY).setValue(OTHER, 'old');
+    // Far more derivations than one chain holds, with overwrites and a deletion along the way.
+    for (let round = 0; round < 3; round++) {
+      keys.forEach((key, i) => {
+        ctx = ctx.setValue(key, `${round}:${i}`);
+      });
+    }
+    ctx = ctx.setValue(OTHER, 'new').deleteValue(keys[7]!);
+    for (let i = 0; i < 40; i++) ctx = ctx.setValue(keys[39]!, `last ${i}`);
+    expect(ctx.getValue(KEY)).toBeUndefined();
+    expect(ctx.getValue(OTHER)).toBe('new');
+    expect(ctx.getValue(keys[7]!)).toBeUndefined();
+    expect(ctx.getValue(keys[8]!)).toBe('2:8');
+    expect(ctx.getValue(keys[0]!)).toBe('2:0');
+    expect(ctx.getValue(keys[39]!)).toBe('last 39');
+    expect(ctx.deleteValue(OTHER).setValue(OTHER, 'again').getValue(OTHER)).toBe('again');
+  });
+
   it('answers like the API root for everything the API and core store in a context', () => {
     const propagator = new W3CTraceContextPropagator();
     const carrier = { traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01' };
