@@ -164,10 +164,43 @@ describe('ESM app under --import', () => {
     });
     const aiSdkHttp = (await receiver.spans()).filter((s) => s.parentSpanId === aiSdkChat?.spanId);
     expect(aiSdkHttp.map((s) => s.scope.name)).toEqual(['@opentelemetry/instrumentation-undici']);
+    // The HTTP client span names the SDK's user agent, read from undici's header list.
+    expect(http[0]?.attributes['user_agent.original']).toMatch(/^OpenAI\/JS /);
+    expect(http[0]?.attributes['url.full']).toBe(`${openai.url}/chat/completions`);
 
     await receiver.waitForMetric('gen_ai.client.cost', (metric) =>
       metric.dataPoints.some((point) => point.attributes['gen_ai.provider.name'] === 'gcp.gemini'),
     );
+    // HTTP client durations, one series per status: the rate-limited call apart, with its error type.
+    const httpClient = receiver
+      .metrics()
+      .filter((metric) => metric.name === 'http.client.request.duration')
+      .at(-1)
+      ?.dataPoints.filter((point) => point.attributes['server.port'] === openai.port);
+    const openaiSeries = (httpClient ?? [])
+      .map((point) => point.attributes)
+      .sort((a, b) =>
+        String(a['http.response.status_code']).localeCompare(String(b['http.response.status_code'])),
+      );
+    expect(openaiSeries).toEqual([
+      {
+        'http.request.method': 'POST',
+        'http.response.status_code': 200,
+        'network.protocol.version': '1.1',
+        'server.address': '127.0.0.1',
+        'server.port': openai.port,
+        'url.scheme': 'http',
+      },
+      {
+        'error.type': '429',
+        'http.request.method': 'POST',
+        'http.response.status_code': 429,
+        'network.protocol.version': '1.1',
+        'server.address': '127.0.0.1',
+        'server.port': openai.port,
+        'url.scheme': 'http',
+      },
+    ]);
     const metrics = latest(receiver.metrics());
     const names = metrics.map((metric) => metric.name).sort();
     expect(names).toEqual([

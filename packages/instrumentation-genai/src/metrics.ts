@@ -15,6 +15,7 @@ import {
   METRIC_TOKEN_USAGE,
 } from './attributes.js';
 import type { CostBreakdown, Pricing } from './pricing.js';
+import { seriesAttributes } from './series.js';
 import type { TokenUsage } from './usage-types.js';
 
 // The semconv advisory buckets stop at 81.92 s; agent and reasoning calls run for minutes.
@@ -85,28 +86,34 @@ export function recordUsage(
 ): CostBreakdown | undefined {
   if (!usage) return undefined;
   if (usage.inputTokens !== undefined)
-    metrics.tokenUsage.record(usage.inputTokens, { ...attributes, [ATTR_GEN_AI_TOKEN_TYPE]: 'input' });
+    metrics.tokenUsage.record(
+      usage.inputTokens,
+      seriesAttributes(attributes, ATTR_GEN_AI_TOKEN_TYPE, 'input'),
+    );
   if (usage.outputTokens !== undefined)
-    metrics.tokenUsage.record(usage.outputTokens, { ...attributes, [ATTR_GEN_AI_TOKEN_TYPE]: 'output' });
+    metrics.tokenUsage.record(
+      usage.outputTokens,
+      seriesAttributes(attributes, ATTR_GEN_AI_TOKEN_TYPE, 'output'),
+    );
   if (usage.inputTokens === undefined && usage.outputTokens === undefined) return undefined;
 
   const provider = String(attributes[ATTR_GEN_AI_PROVIDER_NAME] ?? '');
   // The response model names the exact snapshot that was billed; the request model may be an alias.
   const model = String(attributes[ATTR_GEN_AI_RESPONSE_MODEL] ?? attributes[ATTR_GEN_AI_REQUEST_MODEL] ?? '');
   const cost = model ? pricing.cost(provider, model, usage) : undefined;
-  const costLabels = {
+  const costLabels = seriesAttributes({
     [ATTR_GEN_AI_PROVIDER_NAME]: provider,
     [ATTR_GEN_AI_REQUEST_MODEL]: attributes[ATTR_GEN_AI_REQUEST_MODEL] ?? model,
     ...(attributes[ATTR_GEN_AI_RESPONSE_MODEL] !== undefined
       ? { [ATTR_GEN_AI_RESPONSE_MODEL]: attributes[ATTR_GEN_AI_RESPONSE_MODEL] }
       : {}),
-  };
+  });
   if (!cost) {
     metrics.unpriced.add(1, costLabels);
     return undefined;
   }
   for (const [type, amount] of Object.entries(cost.byType)) {
-    if (amount > 0) metrics.cost.add(amount, { ...costLabels, [ATTR_GEN_AI_TOKEN_TYPE]: type });
+    if (amount > 0) metrics.cost.add(amount, seriesAttributes(costLabels, ATTR_GEN_AI_TOKEN_TYPE, type));
   }
   return cost;
 }

@@ -45,6 +45,7 @@ import {
 } from './attributes.js';
 import { type CaptureMode, type ChatMessage, type MessagePart, onEvent, onSpan, toJson } from './content.js';
 import { recordUsage } from './metrics.js';
+import { seriesAttributes } from './series.js';
 import type { Telemetry } from './telemetry.js';
 import type { TokenUsage } from './usage-types.js';
 
@@ -125,13 +126,13 @@ export class Operation {
     private readonly request: OperationRequest,
   ) {
     const { provider, operation, model, serverAddress, serverPort } = request;
-    this.metricAttributes = {
+    this.metricAttributes = seriesAttributes({
       [ATTR_GEN_AI_OPERATION_NAME]: operation,
       [ATTR_GEN_AI_PROVIDER_NAME]: provider,
       ...(model ? { [ATTR_GEN_AI_REQUEST_MODEL]: model } : {}),
       ...(serverAddress ? { [ATTR_SERVER_ADDRESS]: serverAddress } : {}),
       ...(serverPort ? { [ATTR_SERVER_PORT]: serverPort } : {}),
-    };
+    });
     this.span = deps.tracer.startSpan(model ? `${operation} ${model}` : operation, {
       kind: SpanKind.CLIENT,
       attributes: {
@@ -197,13 +198,13 @@ export class Operation {
   private currentMetricAttributes(): Attributes {
     const { model, serverAddress, serverPort } = this.response;
     if (!model && !serverAddress) return this.metricAttributes;
-    return {
+    return seriesAttributes({
       ...this.metricAttributes,
       ...(serverAddress && this.metricAttributes[ATTR_SERVER_ADDRESS] === undefined
         ? { [ATTR_SERVER_ADDRESS]: serverAddress, ...(serverPort ? { [ATTR_SERVER_PORT]: serverPort } : {}) }
         : {}),
       ...(model ? { [ATTR_GEN_AI_RESPONSE_MODEL]: model } : {}),
-    };
+    });
   }
 
   /** Ends the span and records the metrics; later calls do nothing. */
@@ -266,7 +267,7 @@ export class Operation {
       span.setAttribute(ATTR_ERROR_TYPE, type);
       span.setStatus({ code: SpanStatusCode.ERROR, message: (this.error as Error)?.message });
       if (this.error instanceof Error) span.recordException(this.error);
-      durationAttributes = { ...metricAttributes, [ATTR_ERROR_TYPE]: type };
+      durationAttributes = seriesAttributes(metricAttributes, ATTR_ERROR_TYPE, type);
     }
     this.deps.telemetry.metrics.duration.record(seconds, durationAttributes);
     this.emitEvent();

@@ -184,6 +184,65 @@ const leanStartSpan = editUpstream(
   ],
 );
 
+// @opentelemetry/instrumentation-undici parses every header of every outgoing request into a Map to read
+// the user agent (SDK clients send a dozen headers), and records each request's duration with a fresh
+// attribute object that the metrics SDK hashes again. Here the user agent is found by a scan of undici's
+// header array (the parse stays for the string form of older undici), and the duration's attributes are
+// one frozen object per series, hashed once (see frozenAttributeHashes).
+const leanUndiciClient = editUpstream(
+  'lean-undici-client',
+  /@opentelemetry[\\/]instrumentation-undici[\\/]dist[\\/]undici\.mjs$/,
+  [
+    [
+      'var UndiciInstrumentation = class extends InstrumentationBase {',
+      `function userAgentOf(instrumentation, request) {
+	const headers = request.headers;
+	if (!Array.isArray(headers)) return instrumentation.parseRequestHeaders(request).get("user-agent");
+	let found;
+	for (let i = 0; i < headers.length; i += 2) {
+		const key = headers[i];
+		if (typeof key === "string" && key.length === 10 && key.toLowerCase() === "user-agent") found = headers[i + 1];
+	}
+	return found;
+}
+const DURATION_SERIES_KEYS = [ATTR_HTTP_RESPONSE_STATUS_CODE, ATTR_HTTP_REQUEST_METHOD, ATTR_SERVER_ADDRESS, ATTR_SERVER_PORT, ATTR_URL_SCHEME, ATTR_ERROR_TYPE, ATTR_NETWORK_PROTOCOL_VERSION];
+const durationSeries = new Map();
+function durationSeriesAttributes(attributes) {
+	let id = "";
+	for (const key of DURATION_SERIES_KEYS) id += key in attributes ? \`\${typeof attributes[key]}:\${attributes[key]}\\u0001\` : "\\u0002";
+	let series = durationSeries.get(id);
+	if (series === undefined) {
+		series = {};
+		for (const key of DURATION_SERIES_KEYS) if (key in attributes) series[key] = attributes[key];
+		if (durationSeries.size >= 2000) durationSeries.clear();
+		durationSeries.set(id, Object.freeze(series));
+	}
+	return series;
+}
+var UndiciInstrumentation = class extends InstrumentationBase {`,
+    ],
+    [
+      'const userAgentValues = this.parseRequestHeaders(request).get("user-agent");',
+      'const userAgentValues = userAgentOf(this, request);',
+    ],
+    [
+      `const metricsAttributes = {};
+		[
+			ATTR_HTTP_RESPONSE_STATUS_CODE,
+			ATTR_HTTP_REQUEST_METHOD,
+			ATTR_SERVER_ADDRESS,
+			ATTR_SERVER_PORT,
+			ATTR_URL_SCHEME,
+			ATTR_ERROR_TYPE,
+			ATTR_NETWORK_PROTOCOL_VERSION
+		].forEach((key) => {
+			if (key in attributes) metricsAttributes[key] = attributes[key];
+		});`,
+      'const metricsAttributes = durationSeriesAttributes(attributes);',
+    ],
+  ],
+);
+
 await build({
   entryPoints: {
     index: join(root, 'src/index.ts'),
@@ -205,6 +264,7 @@ await build({
     leanStartSpan,
     spanTimesWithoutSites,
     spanPartsWithoutSites,
+    leanUndiciClient,
   ],
   // ESM builds of bundled packages use import.meta.url (createRequire); give them the bundle's own URL.
   define: { PRESET_VERSION: JSON.stringify(version), 'import.meta.url': 'bundleUrl' },
