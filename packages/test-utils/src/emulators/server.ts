@@ -174,8 +174,10 @@ export async function startEmulator(routes: Route[], apiPrefix = ''): Promise<Pr
       else res.destroy();
     });
   });
-  // Keep-alive sockets from SDK clients must not hold close() open.
-  server.keepAliveTimeout = 1_000;
+  // Clients keep connections open as they do with the real providers: undici reuses a connection only
+  // for the advertised keep-alive timeout less one second, so a 1 s timeout meant a new connection (and
+  // a reset error object) for every call. close() does not wait for open sockets.
+  server.keepAliveTimeout = 5_000;
   const { origin, port, close } = await serveOnLoopback(server);
   server.unref();
   return {
