@@ -16,9 +16,6 @@ import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-ho
 // a context is rebuilt from its live entries only, so lookups stay short and overwritten values are freed.
 const MAX_CHAIN = 16;
 
-// A deleted key is an entry whose value is this marker, so the key's older entries stay hidden.
-const DELETED = Symbol('deleted');
-
 export class PresetContext implements Context {
   private constructor(
     private readonly parent: PresetContext | undefined,
@@ -29,7 +26,7 @@ export class PresetContext implements Context {
 
   getValue(key: symbol): unknown {
     for (let at: PresetContext | undefined = this; at !== undefined; at = at.parent) {
-      if (at.key === key) return at.value === DELETED ? undefined : at.value;
+      if (at.key === key) return at.value;
     }
     return undefined;
   }
@@ -38,20 +35,21 @@ export class PresetContext implements Context {
     return this.derive(key, value);
   }
 
+  /** An entry whose value is undefined: the key's older entries stay hidden, and a rebuild drops it. */
   deleteValue(key: symbol): Context {
-    return this.derive(key, DELETED);
+    return this.derive(key, undefined);
   }
 
   private derive(key: symbol, value: unknown): PresetContext {
     if (this.length < MAX_CHAIN) return new PresetContext(this, key, value, this.length + 1);
-    // The nearest entry of each key wins; deleted keys and overwritten entries are left out.
+    // The nearest entry of each key wins; overwritten entries and undefined values are left out.
     const live = new Map<symbol, unknown>([[key, value]]);
     for (let at: PresetContext | undefined = this; at?.key !== undefined; at = at.parent) {
       if (!live.has(at.key)) live.set(at.key, at.value);
     }
     let rebuilt = PresetContext.ROOT as PresetContext;
     for (const [k, v] of live) {
-      if (v !== DELETED) rebuilt = new PresetContext(rebuilt, k, v, rebuilt.length + 1);
+      if (v !== undefined) rebuilt = new PresetContext(rebuilt, k, v, rebuilt.length + 1);
     }
     return rebuilt;
   }
